@@ -1,0 +1,7 @@
+using Dptr.MLNet;
+using Dptr.MLNet.MLNet.Persistence;
+using Microsoft.ML;
+
+// Every transformer ML.NET can load from a model zip: (instance type, loader type, args, signature, name, loader signature).
+[assembly: LoadableClass(typeof(LabelCleaningTransformer), typeof(PersistedTransformerLoader<LabelCleaningTransformer>), null,
+    typeof(SignatureLoadModel), "Dptr label cleaning", "DptrLabelCleaning")]
