@@ -68,6 +68,12 @@ public sealed class ClipModel : IDisposable
 
     internal ClipNetwork Network { get; }
 
+    /// <summary>Forgets the cached <see cref="Fingerprint"/> after the weights changed (training).</summary>
+    internal void InvalidateFingerprint()
+    {
+        lock (_lock) _fingerprint = null;
+    }
+
     /// <summary>
     /// SHA-256 (hex) over the config JSON and all parameter bytes (fp32, ordinal name order): identifies the weights,
     /// e.g. in an ORP bank's metadata.
