@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dptr.MLNet.Clip;
+
+/// <summary>
+/// Contrastive (CLIP) training of a <see cref="ClipModel"/> in place: symmetric InfoNCE over the batch with the learnable
+/// temperature <c>logit_scale</c> (clamped to ≤ ln 100), AdamW, linear warm-up then cosine decay, gradient clipping,
+/// seeded. Used to make the small embedded CLIP from rendered word images (no downloaded weights needed).
+/// </summary>
+public static class ClipContrastiveTrainer
+{
+    /// <summary>Trains <paramref name="model"/> on <paramref name="batches"/> (consumed lazily; each batch is disposed after its step).</summary>
+    /// <returns>The report of the last step.</returns>
+    /// <exception cref="ArgumentException">A batch has mismatched sizes or fewer than 2 pairs.</exception>
+    public static ClipTrainingProgress Train(ClipModel model, IEnumerable<ClipTrainingBatch> batches, ClipContrastiveTrainingOptions? options = null,
+                                             IProgress<ClipTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batches);
+        var o = options ?? new ClipContrastiveTrainingOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(o.Steps, 1, nameof(o.Steps));
+        torch.manual_seed(o.Seed);
+        var net = model.Network;
+        var named = net.named_parameters().ToList();
+        // No weight decay on biases, norms, embeddings, class token and temperature (as CLIP).
+        static bool Decays(string n) => n.EndsWith(".weight", StringComparison.Ordinal) && !n.Contains("norm", StringComparison.Ordinal)
+                                        && !n.Contains("layrnorm", StringComparison.Ordinal) && !n.Contains("embedding", StringComparison.Ordinal);
+        var groups = new List<AdamW.ParamGroup>
+        {
+            new(named.Where(p => Decays(p.name)).Select(p => p.parameter), new AdamW.Options { weight_decay = o.WeightDecay }),
+            new(named.Where(p => !Decays(p.name)).Select(p => p.parameter), new AdamW.Options { weight_decay = 0.0 }),
+        };
+        using var optimizer = torch.optim.AdamW(groups, lr: o.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-6);
+        double LrAt(int step)
+        {
+            if (step < o.WarmupSteps) return o.LearningRate * (step + 1) / o.WarmupSteps;
+            double t = o.Steps <= o.WarmupSteps ? 1 : (double)(step - o.WarmupSteps) / Math.Max(1, o.Steps - o.WarmupSteps);
+            double min = o.MinLearningRateFraction;
+            return o.LearningRate * (min + (1 - min) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, t))));
+        }
+
+        var watch = Stopwatch.StartNew();
+        ClipTrainingProgress? last = null;
+        int step = 0;
+        net.train();
+        try
+        {
+            foreach (var batch in batches)
+            {
+                using var _ = batch;
+                if (step >= o.Steps) break;
+                cancellationToken.ThrowIfCancellationRequested();
+                long b = batch.Images.shape[0];
+                if (b < 2 || b != batch.Prompts.Count)
+                    throw new ArgumentException($"A CLIP training batch needs ≥ 2 pairs and as many prompts as images; got {b} images and {batch.Prompts.Count} prompts.");
+                double lr = LrAt(step);
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                double lossValue;
+                using (var scope = torch.NewDisposeScope())
+                {
+                    optimizer.zero_grad();
+                    var ids = model.Tokenize(batch.Prompts);
+                    var text = net.EncodeText(ids).Pooled;
+                    var image = net.EncodeImageTokens(batch.Images.to(model.Device)).select(1, 0);
+                    text = nn.functional.normalize(text, dim: -1);
+                    image = nn.functional.normalize(image, dim: -1);
+                    var logits = net.LogitScale.exp() * image.matmul(text.t()); // [B images, B texts]
+                    var target = torch.arange(b, dtype: ScalarType.Int64, device: model.Device);
+                    var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)) / 2;
+                    loss.backward();
+                    if (o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(named.Select(p => p.parameter), o.GradientClipNorm);
+                    optimizer.step();
+                    using (torch.no_grad()) net.LogitScale.clamp_(0, o.MaxLogitScale);
+                    lossValue = loss.item<float>();
+                }
+                step++;
+                last = new ClipTrainingProgress(step, o.Steps, lossValue, lr, Math.Exp(net.LogitScale.item<float>()),
+                                                step / Math.Max(1e-9, watch.Elapsed.TotalSeconds));
+                if (step % Math.Max(1, o.ProgressInterval) == 0 || step == o.Steps) progress?.Report(last);
+            }
+        }
+        finally
+        {
+            net.eval();
+            model.InvalidateFingerprint();
+        }
+        if (last is null) throw new ArgumentException("The batch sequence was empty: nothing to train on.", nameof(batches));
+        if (last.Step % Math.Max(1, o.ProgressInterval) != 0 && last.Step != o.Steps) progress?.Report(last);
+        return last;
+    }
+}

@@ -1,0 +1,119 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dptr.MLNet.Clip;
+
+/// <summary>
+/// One pre-LN CLIP residual block (Hugging Face <c>CLIPEncoderLayer</c> names): <c>layer_norm1</c>,
+/// <c>self_attn.{q,k,v,out}_proj</c>, <c>layer_norm2</c>, <c>mlp.fc1</c>, <c>mlp.fc2</c>.
+/// x = x + attn(ln1(x), mask); x = x + mlp(ln2(x)).
+/// </summary>
+internal sealed class ClipEncoderLayer : nn.Module
+{
+    private readonly LayerNorm _layerNorm1;
+    private readonly ClipAttention _selfAttn;
+    private readonly LayerNorm _layerNorm2;
+    private readonly ClipMlp _mlp;
+
+    public ClipEncoderLayer(int width, int heads, int intermediate, string act, double eps) : base(nameof(ClipEncoderLayer))
+    {
+        _selfAttn = new ClipAttention(width, heads);
+        _layerNorm1 = nn.LayerNorm([width], eps);
+        _mlp = new ClipMlp(width, intermediate, act);
+        _layerNorm2 = nn.LayerNorm([width], eps);
+        register_module("self_attn", _selfAttn);
+        register_module("layer_norm1", _layerNorm1);
+        register_module("mlp", _mlp);
+        register_module("layer_norm2", _layerNorm2);
+    }
+
+    /// <summary>x [B,L,W]; additive mask [L,L] or null.</summary>
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + _selfAttn.Forward(_layerNorm1.forward(x), mask);
+        var y = h + _mlp.Forward(_layerNorm2.forward(h));
+        return y.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Multi-head self-attention with separate q/k/v/out projections (with biases), scale head_dim^-0.5.</summary>
+internal sealed class ClipAttention : nn.Module
+{
+    private readonly Linear _q, _k, _v, _out;
+    private readonly int _heads;
+    private readonly double _scale;
+
+    public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
+    {
+        _heads = heads;
+        _scale = Math.Pow(width / heads, -0.5);
+        _k = nn.Linear(width, width);
+        _v = nn.Linear(width, width);
+        _q = nn.Linear(width, width);
+        _out = nn.Linear(width, width);
+        register_module("k_proj", _k);
+        register_module("v_proj", _v);
+        register_module("q_proj", _q);
+        register_module("out_proj", _out);
+    }
+
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], l = x.shape[1], w = x.shape[2];
+        long d = w / _heads;
+        var q = (_q.forward(x) * _scale).view(b, l, _heads, d).transpose(1, 2);
+        var k = _k.forward(x).view(b, l, _heads, d).transpose(1, 2);
+        var v = _v.forward(x).view(b, l, _heads, d).transpose(1, 2);
+        var scores = q.matmul(k.transpose(-2, -1));
+        if (mask is not null) scores = scores + mask;
+        var o = scores.softmax(-1).matmul(v).transpose(1, 2).reshape(b, l, w);
+        return _out.forward(o).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>FFN <c>fc1</c> → activation (QuickGELU x·σ(1.702x) or GELU, spec §2.1) → <c>fc2</c>.</summary>
+internal sealed class ClipMlp : nn.Module
+{
+    private readonly Linear _fc1, _fc2;
+    private readonly bool _quickGelu;
+
+    public ClipMlp(int width, int intermediate, string act) : base(nameof(ClipMlp))
+    {
+        _quickGelu = act == "quick_gelu";
+        _fc1 = nn.Linear(width, intermediate);
+        _fc2 = nn.Linear(intermediate, width);
+        register_module("fc1", _fc1);
+        register_module("fc2", _fc2);
+    }
+
+    public Tensor Forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = _fc1.forward(x);
+        h = _quickGelu ? h * torch.sigmoid(1.702 * h) : nn.functional.gelu(h);
+        return _fc2.forward(h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Stack of <see cref="ClipEncoderLayer"/> registered as <c>layers.{i}</c> (HF <c>CLIPEncoder</c>).</summary>
+internal sealed class ClipEncoder : nn.Module
+{
+    private readonly ModuleList<ClipEncoderLayer> _layers;
+
+    public ClipEncoder(int layers, int width, int heads, int intermediate, string act, double eps) : base(nameof(ClipEncoder))
+    {
+        _layers = nn.ModuleList(Enumerable.Range(0, layers).Select(_ => new ClipEncoderLayer(width, heads, intermediate, act, eps)).ToArray());
+        register_module("layers", _layers);
+    }
+
+    public Tensor Forward(Tensor x, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        var h = x;
+        foreach (var layer in _layers) h = layer.Forward(h, mask);
+        return h.MoveToOuterDisposeScope();
+    }
+}
