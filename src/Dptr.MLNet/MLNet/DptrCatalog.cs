@@ -1,3 +1,4 @@
+using Dptr.MLNet.Clip;
 using Microsoft.ML;
 
 namespace Dptr.MLNet;
@@ -19,5 +20,23 @@ public static class DptrCatalog
             InputColumnName = inputColumnName ?? outputColumnName,
             FoldToAscii = foldToAscii,
         });
+    }
+
+    /// <summary>
+    /// Encodes a text column into DPTR's pseudo-visual memory with a frozen CLIP text tower (spec §2.1): each label
+    /// becomes the prompt <c>a photo of a '&lt;label&gt;'</c>, and the output is a [78, width] float vector
+    /// (EOT embedding × text projection, then the 77 final token states).
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">Memory column to create.</param>
+    /// <param name="inputColumnName">Text (label) column.</param>
+    /// <param name="clip">The CLIP model (real weights via <see cref="ClipModel.Load"/>, or a small self-trained one).</param>
+    /// <param name="options">Prompt template, batch size, cache; defaults when null.</param>
+    public static ClipTextEmbeddingEstimator ClipTextEmbedding(this TransformsCatalog catalog, string outputColumnName, string inputColumnName,
+        ClipModel clip, ClipTextEmbeddingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(clip);
+        return new ClipTextEmbeddingEstimator(outputColumnName, inputColumnName, clip, options ?? new ClipTextEmbeddingOptions());
     }
 }

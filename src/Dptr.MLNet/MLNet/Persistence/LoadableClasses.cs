@@ -5,3 +5,5 @@ using Microsoft.ML;
 // Every transformer ML.NET can load from a model zip: (instance type, loader type, args, signature, name, loader signature).
 [assembly: LoadableClass(typeof(LabelCleaningTransformer), typeof(PersistedTransformerLoader<LabelCleaningTransformer>), null,
     typeof(SignatureLoadModel), "Dptr label cleaning", "DptrLabelCleaning")]
+[assembly: LoadableClass(typeof(ClipTextEmbeddingTransformer), typeof(PersistedTransformerLoader<ClipTextEmbeddingTransformer>), null,
+    typeof(SignatureLoadModel), "Dptr CLIP text embedding", "DptrClipTextEmbedding")]
