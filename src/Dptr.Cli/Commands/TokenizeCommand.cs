@@ -13,10 +13,11 @@ internal sealed class TokenizeCommand : ICliCommand
     public string Description => "Print CLIP BPE token ids of texts (one line per text).";
 
     public string Usage =>
-        "dptr tokenize --vocab <file|folder> [--prompt] [--template <fmt>] <text>...\n" +
+        "dptr tokenize --vocab <file|folder> [--prompt] [--template <fmt>] [--file <texts.txt>] <text>...\n" +
         "  --vocab      bpe_simple_vocab_16e6.txt(.gz), vocab.json (merges.txt beside it), or a folder holding either\n" +
         "  --prompt     wrap each text as a photo of a '<text>' (the DPTR pre-training prompt)\n" +
-        "  --template   prompt format with {0} for the text (implies --prompt; default \"a photo of a '{0}'\")";
+        "  --template   prompt format with {0} for the text (implies --prompt; default \"a photo of a '{0}'\")\n" +
+        "  --file       also read texts from a UTF-8 file, one per line";
 
     public int Order => 20;
 
@@ -25,7 +26,13 @@ internal sealed class TokenizeCommand : ICliCommand
         string vocab = args.Require("vocab");
         string? template = args.Get("template");
         bool prompt = args.Flag("prompt") || template is not null;
-        var texts = args.Positionals;
+        string? file = args.Get("file");
+        var texts = args.Positionals.ToList();
+        if (file is not null)
+        {
+            if (!File.Exists(file)) throw new FileNotFoundException($"Text file not found: '{file}'.", file);
+            texts.AddRange(File.ReadLines(file));
+        }
         if (texts.Count == 0) throw new CliUsageException("give at least one text to tokenize");
         var tokenizer = LoadTokenizer(vocab);
         foreach (var text in texts)
