@@ -49,6 +49,17 @@ public sealed class ClipTokenizerTests
     }
 
     [TestMethod]
+    public void RealVocabMatchesReferenceImplementationOnMixedTexts()
+    {
+        var tok = Real();
+        var failures = ClipTokenizerReferenceCases.Cases
+            .Where(c => Ids(tok.Encode(c.Text)) != c.Ids)
+            .Select(c => $"\"{c.Text}\": expected {c.Ids}, got {Ids(tok.Encode(c.Text))}").ToList();
+        Assert.AreEqual(0, failures.Count, string.Join("\n", failures));
+        Assert.IsTrue(ClipTokenizerReferenceCases.Cases.Length > 100);
+    }
+
+    [TestMethod]
     public void CjkAndSymbolsEncodeWithoutError()
     {
         var tok = Real();
