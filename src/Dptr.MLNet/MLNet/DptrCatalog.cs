@@ -1,4 +1,6 @@
 using Dptr.MLNet.Clip;
+using Dptr.MLNet.MLNet.Persistence;
+using Dptr.MLNet.Orp;
 using Microsoft.ML;
 
 namespace Dptr.MLNet;
@@ -38,5 +40,21 @@ public static class DptrCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(clip);
         return new ClipTextEmbeddingEstimator(outputColumnName, inputColumnName, clip, options ?? new ClipTextEmbeddingOptions());
+    }
+
+    /// <summary>
+    /// ORP (spec §3): while a Dptr trainer reads training data, adds 0.1 × CLIP image-token features of random natural
+    /// images from <paramref name="bank"/> to the memory column. Identity at evaluation and inference.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="columnName">Memory column (from <see cref="ClipTextEmbedding"/>), replaced by its perturbed version.</param>
+    /// <param name="bank">Bank of image-token features built by <c>OrpBank.Build</c>.</param>
+    /// <param name="options">Weight, group size, seed; defaults when null.</param>
+    public static OrpPerturbationEstimator OrpPerturbation(this TransformsCatalog catalog, string columnName, OrpBank bank, OrpPerturbationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(bank);
+        var env = MLNetInternals.GetEnvironment(catalog);
+        return new OrpPerturbationEstimator(new EnvironmentSeed(MLNetInternals.GetSeed(env)), columnName, bank, options ?? new OrpPerturbationOptions());
     }
 }

@@ -7,3 +7,5 @@ using Microsoft.ML;
     typeof(SignatureLoadModel), "Dptr label cleaning", "DptrLabelCleaning")]
 [assembly: LoadableClass(typeof(ClipTextEmbeddingTransformer), typeof(PersistedTransformerLoader<ClipTextEmbeddingTransformer>), null,
     typeof(SignatureLoadModel), "Dptr CLIP text embedding", "DptrClipTextEmbedding")]
+[assembly: LoadableClass(typeof(OrpPerturbationTransformer), typeof(PersistedTransformerLoader<OrpPerturbationTransformer>), null,
+    typeof(SignatureLoadModel), "Dptr ORP perturbation", "DptrOrpPerturbation")]
