@@ -113,6 +113,20 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         return loss.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Logits [B, L+1, C] for one order (no [E]→[P] handling); lets tests recompute the weighted loss by hand.</summary>
+    internal Tensor PermutationLogits(Tensor memory, Tensor targetIds, long[] perm)
+    {
+        using var scope = NewDisposeScope();
+        var (tgt, labelLength) = TargetBatch.Trim(targetIds.to(memory.device), _padId, Config.MaxLength);
+        var n = labelLength + 1;
+        var tgtIn = tgt.narrow(1, 0, n);
+        var keys = tgtIn.eq(_padId).logical_or(tgtIn.eq(_eosId)).view(-1, 1, 1, n);
+        var (c, q) = PermutationMasks.Build(perm);
+        var contentMask = WeightInit.AdditiveMask(WeightInit.ToTensor(c, memory.device).logical_or(keys), memory.dtype);
+        var queryMask = WeightInit.AdditiveMask(WeightInit.ToTensor(q, memory.device).logical_or(keys), memory.dtype);
+        return head.forward(Streams(tgtIn, memory, contentMask, queryMask, null)).MoveToOuterDisposeScope();
+    }
+
     /// <inheritdoc />
     public Tensor Decode(Tensor memory)
     {
