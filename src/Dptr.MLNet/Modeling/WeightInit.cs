@@ -16,17 +16,31 @@ internal static class WeightInit
     /// <summary>Weight trunc-normal(0, 0.02) in [-2, 2] (timm's convention), bias zero.</summary>
     public static void TruncNormal(Linear linear, Generator generator)
     {
+        TruncNormal(linear.weight!, generator);
         using var _ = no_grad();
-        nn.init.trunc_normal_(linear.weight!, 0, TruncNormalStd, -2, 2, generator);
         if (linear.bias is not null)
             nn.init.zeros_(linear.bias);
     }
 
     /// <summary>Trunc-normal(0, 0.02) for a raw tensor (embeddings, learned queries, position embeddings).</summary>
-    public static void TruncNormal(Tensor tensor, Generator generator)
+    /// <remarks>
+    /// TorchSharp 0.107's <c>nn.init.trunc_normal_</c> fills the tensor with the constant <c>std</c> (checked on this
+    /// build), so we sample ourselves: normal(0, std), redrawing values outside [-2, 2] (with std 0.02 that is a
+    /// 100-sigma event, i.e. this is the truncated normal exactly).
+    /// </remarks>
+    public static void TruncNormal(Tensor tensor, Generator generator, double std = TruncNormalStd, double low = -2, double high = 2)
     {
         using var _ = no_grad();
-        nn.init.trunc_normal_(tensor, 0, TruncNormalStd, -2, 2, generator);
+        using var scope = NewDisposeScope();
+        var values = randn(tensor.shape, ScalarType.Float32, generator: generator).mul_(std);
+        while (true)
+        {
+            var outside = values.lt(low).logical_or(values.gt(high));
+            if (!outside.any().item<bool>())
+                break;
+            values = where(outside, randn(tensor.shape, ScalarType.Float32, generator: generator).mul_(std), values);
+        }
+        tensor.copy_(values);
     }
 
     /// <summary>
