@@ -1,0 +1,51 @@
+namespace Dptr.MLNet.Modeling;
+
+/// <summary>
+/// Hyper-parameters of the fine-tuning image encoder (spec §5.4: 32×128 input, patch 4×8, 512 wide, depth 12,
+/// 8 heads, mlp 4, qkv bias) and of the Feature Merge Unit (spec §4).
+/// </summary>
+internal sealed record EncoderConfig
+{
+    /// <summary>Input height in pixels.</summary>
+    public int ImageHeight { get; init; } = 32;
+
+    /// <summary>Input width in pixels.</summary>
+    public int ImageWidth { get; init; } = 128;
+
+    /// <summary>Patch height.</summary>
+    public int PatchHeight { get; init; } = 4;
+
+    /// <summary>Patch width.</summary>
+    public int PatchWidth { get; init; } = 8;
+
+    /// <summary>Encoder width (must equal the decoder width).</summary>
+    public int Dim { get; init; } = 512;
+
+    /// <summary>Number of transformer blocks.</summary>
+    public int Depth { get; init; } = 12;
+
+    /// <summary>Attention heads (encoder and FMU).</summary>
+    public int Heads { get; init; } = 8;
+
+    /// <summary>FFN hidden width as a multiple of <see cref="Dim"/>.</summary>
+    public int MlpRatio { get; init; } = 4;
+
+    /// <summary>Dropout in the FMU (spec §4: 0.1). The ViT itself uses no dropout, like OpenOCR's defaults.</summary>
+    public double FmuDropout { get; init; } = 0.1;
+
+    /// <summary>Number of visual tokens: (H / patch height) · (W / patch width) = 128 at the defaults.</summary>
+    public int TokenCount => ImageHeight / PatchHeight * (ImageWidth / PatchWidth);
+
+    /// <summary>Checks the values are usable.</summary>
+    /// <exception cref="ArgumentException">Which value is wrong.</exception>
+    public void Validate()
+    {
+        if (ImageHeight % PatchHeight != 0 || ImageWidth % PatchWidth != 0)
+            throw new ArgumentException($"Image {ImageHeight}×{ImageWidth} is not divisible into {PatchHeight}×{PatchWidth} patches.");
+        if (Dim < 1 || Heads < 1 || Dim % Heads != 0)
+            throw new ArgumentException($"Dim ({Dim}) must be positive and divisible by Heads ({Heads}).");
+        if (Depth < 1) throw new ArgumentException($"Depth must be at least 1, got {Depth}.");
+        if (MlpRatio < 1) throw new ArgumentException($"MlpRatio must be at least 1, got {MlpRatio}.");
+        if (FmuDropout is < 0 or >= 1) throw new ArgumentException($"FmuDropout must be in [0, 1), got {FmuDropout}.");
+    }
+}

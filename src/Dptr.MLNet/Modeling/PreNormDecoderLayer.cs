@@ -1,0 +1,44 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dptr.MLNet.Modeling;
+
+/// <summary>Standard pre-LN transformer decoder layer: masked self-attention, cross-attention to the memory, GELU FFN.</summary>
+internal sealed class PreNormDecoderLayer : nn.Module
+{
+    private readonly MultiHeadAttention self_attn;
+    private readonly MultiHeadAttention cross_attn;
+    private readonly FeedForward ffn;
+    private readonly LayerNorm norm1;
+    private readonly LayerNorm norm2;
+    private readonly LayerNorm norm3;
+    private readonly Dropout dropout1;
+    private readonly Dropout dropout2;
+    private readonly Dropout dropout3;
+
+    public PreNormDecoderLayer(DecoderConfig config, Generator generator) : base("layer")
+    {
+        self_attn = new MultiHeadAttention(config.Dim, config.Heads, config.Dropout, generator, "self_attn");
+        cross_attn = new MultiHeadAttention(config.Dim, config.Heads, config.Dropout, generator, "cross_attn");
+        ffn = new FeedForward(config.Dim, config.Dim * config.MlpRatio, config.Dropout, generator);
+        norm1 = nn.LayerNorm(config.Dim);
+        norm2 = nn.LayerNorm(config.Dim);
+        norm3 = nn.LayerNorm(config.Dim);
+        dropout1 = nn.Dropout(config.Dropout);
+        dropout2 = nn.Dropout(config.Dropout);
+        dropout3 = nn.Dropout(config.Dropout);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, T, D] token states.</param>
+    /// <param name="memory">[B, S, D].</param>
+    /// <param name="selfMask">Additive self-attention mask broadcastable to [B, H, T, T].</param>
+    public Tensor Forward(Tensor x, Tensor memory, Tensor? selfMask)
+    {
+        var h = norm1.forward(x);
+        x = x + dropout1.forward(self_attn.Forward(h, h, h, selfMask));
+        x = x + dropout2.forward(cross_attn.Forward(norm2.forward(x), memory, memory));
+        return x + dropout3.forward(ffn.forward(norm3.forward(x)));
+    }
+}

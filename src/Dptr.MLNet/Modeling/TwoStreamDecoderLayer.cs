@@ -1,0 +1,61 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dptr.MLNet.Modeling;
+
+/// <summary>
+/// One PARSeq decoder layer (spec §5.1): XLNet-style two streams with pre-LN. Each stream does
+/// self-attention (queries from the stream, keys/values from the normed content stream), cross-attention to the
+/// memory (the memory itself is not re-normed), and a GELU FFN, each with a residual and dropout.
+/// </summary>
+internal sealed class TwoStreamDecoderLayer : nn.Module
+{
+    private readonly MultiHeadAttention self_attn;
+    private readonly MultiHeadAttention cross_attn;
+    private readonly FeedForward ffn;
+    private readonly LayerNorm norm1;
+    private readonly LayerNorm norm2;
+    private readonly LayerNorm norm_q;
+    private readonly LayerNorm norm_c;
+    private readonly Dropout dropout1;
+    private readonly Dropout dropout2;
+    private readonly Dropout dropout3;
+
+    public TwoStreamDecoderLayer(DecoderConfig config, Generator generator) : base("layer")
+    {
+        self_attn = new MultiHeadAttention(config.Dim, config.Heads, config.Dropout, generator, "self_attn");
+        cross_attn = new MultiHeadAttention(config.Dim, config.Heads, config.Dropout, generator, "cross_attn");
+        ffn = new FeedForward(config.Dim, config.Dim * config.MlpRatio, config.Dropout, generator);
+        norm1 = nn.LayerNorm(config.Dim);
+        norm2 = nn.LayerNorm(config.Dim);
+        norm_q = nn.LayerNorm(config.Dim);
+        norm_c = nn.LayerNorm(config.Dim);
+        dropout1 = nn.Dropout(config.Dropout);
+        dropout2 = nn.Dropout(config.Dropout);
+        dropout3 = nn.Dropout(config.Dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>Runs both streams; the content stream is updated only when <paramref name="updateContent"/> (all but the last layer).</summary>
+    /// <param name="query">Query stream [B, Lq, D].</param>
+    /// <param name="content">Content stream [B, Lc, D].</param>
+    /// <param name="memory">Memory [B, S, D].</param>
+    /// <param name="queryMask">Additive mask for query→content self-attention, broadcastable to [B, H, Lq, Lc].</param>
+    /// <param name="contentMask">Additive mask for content→content self-attention, broadcastable to [B, H, Lc, Lc].</param>
+    /// <param name="updateContent">Whether to compute the new content stream.</param>
+    public (Tensor Query, Tensor Content) Forward(Tensor query, Tensor content, Tensor memory, Tensor? queryMask, Tensor? contentMask, bool updateContent)
+    {
+        var contentNorm = norm_c.forward(content);
+        var newQuery = Stream(query, norm_q.forward(query), contentNorm, memory, queryMask);
+        var newContent = updateContent ? Stream(content, contentNorm, contentNorm, memory, contentMask) : content;
+        return (newQuery, newContent);
+    }
+
+    private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keyValue, Tensor memory, Tensor? mask)
+    {
+        var x = target + dropout1.forward(self_attn.Forward(targetNorm, keyValue, keyValue, mask));
+        x = x + dropout2.forward(cross_attn.Forward(norm1.forward(x), memory, memory));
+        return x + dropout3.forward(ffn.forward(norm2.forward(x)));
+    }
+}
