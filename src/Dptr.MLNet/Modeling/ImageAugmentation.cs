@@ -126,7 +126,7 @@ internal sealed class ImageAugmentation
                 corners = new double[8];
                 for (int k = 0; k < 8; k++)
                 {
-                    corners[k] = Uniform(0, d); // displacement towards the inside, applied with a sign below
+                    corners[k] = Uniform(0, d); // corner displacement magnitude; its direction is set in BuildHomography
                 }
             }
 
@@ -159,8 +159,9 @@ internal sealed class ImageAugmentation
 
     /// <summary>
     /// 3×3 matrix mapping grid_sample's normalised output coordinates to normalised input coordinates:
-    /// first the inverse rotation about the centre, then a perspective whose source corners are the image corners
-    /// moved inwards by <paramref name="inset"/> (x0, y0, x1, y1, ... for TL, TR, BR, BL), all in pixel units.
+    /// first the inverse rotation about the centre, then a perspective that maps the output corners to the image corners
+    /// moved outwards by <paramref name="inset"/> (x0, y0, x1, y1, ... for TL, TR, BR, BL; pixel units), which shrinks the
+    /// content into a random quadrilateral.
     /// </summary>
     internal static double[,] BuildHomography(double angleDegrees, double[]? inset, int height, int width)
     {
@@ -179,11 +180,14 @@ internal sealed class ImageAugmentation
         if (inset is not null)
         {
             double[] dst = { 0, 0, width, 0, width, height, 0, height };
-            double[] sign = { 1, 1, -1, 1, -1, -1, 1, -1 };
+            // Source corners lie outside the image, so the content shrinks into a random quadrilateral inside the
+            // output (border pixels fill the rest) instead of being zoomed in: zooming in could crop the first or
+            // last character and make the label wrong.
+            double[] inward = { 1, 1, -1, 1, -1, -1, 1, -1 };
             var src = new double[8];
             for (int k = 0; k < 8; k++)
             {
-                src[k] = dst[k] + sign[k] * inset[k];
+                src[k] = dst[k] - inward[k] * inset[k];
             }
 
             pixelMap = Multiply(SolveHomography(dst, src), rotation);

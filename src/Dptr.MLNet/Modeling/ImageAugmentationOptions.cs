@@ -22,8 +22,9 @@ public sealed class ImageAugmentationOptions
     public double PerspectiveProbability { get; set; } = 0.3;
 
     /// <summary>
-    /// Largest displacement of each image corner, as a fraction of the image height (vertically) and of the
-    /// height too horizontally (so a wide text line is not squashed more than a square one). Default 0.15.
+    /// Largest displacement of each image corner, in both directions, as a fraction of the image height (also
+    /// horizontally, so a wide text line is warped as much as a square one). The content shrinks into a random
+    /// quadrilateral and the edge pixels fill the margin, so no character is cropped. Default 0.15.
     /// </summary>
     public double PerspectiveStrength { get; set; } = 0.15;
 
