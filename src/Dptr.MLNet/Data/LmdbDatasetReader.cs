@@ -21,6 +21,7 @@ internal sealed class LmdbDatasetReader : IDisposable
             throw new FileNotFoundException($"'{directory}' is not an LMDB environment: data.mdb is missing.", Path.Combine(directory, "data.mdb"));
         try
         {
+            LmdbNativeLoader.EnsureInstalled();
             _env = new LightningEnvironment(directory, new EnvironmentConfiguration { MaxReaders = 512 });
             _env.Open(EnvironmentOpenFlags.ReadOnly | EnvironmentOpenFlags.NoLock | EnvironmentOpenFlags.NoReadAhead);
         }

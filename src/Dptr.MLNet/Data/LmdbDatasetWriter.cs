@@ -33,6 +33,7 @@ public sealed class LmdbDatasetWriter : IDisposable
         System.IO.Directory.CreateDirectory(parent);
         _tempDirectory = Path.Combine(parent, "." + Path.GetFileName(Directory) + ".tmp-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(_tempDirectory);
+        LmdbNativeLoader.EnsureInstalled();
         _env = new LightningEnvironment(_tempDirectory, new EnvironmentConfiguration { MapSize = mapSizeBytes });
         _env.Open(EnvironmentOpenFlags.NoSync);
         _txn = _env.BeginTransaction();
