@@ -12,7 +12,7 @@ internal sealed class FontCatalog : IDisposable
 
     private readonly List<(SKTypeface face, string file)> _fonts = [];
 
-    public FontCatalog(string? directory, BadRowAction onBadFont)
+    public FontCatalog(string? directory, BadRowAction onBadFont, int minWeight = 0)
     {
         IEnumerable<string> files;
         if (directory is not null)
@@ -33,6 +33,15 @@ internal sealed class FontCatalog : IDisposable
                 continue;
             }
             _fonts.Add((face, file));
+        }
+        // Thin faces are illegible at recognition size; drop them unless nothing else is left.
+        if (_fonts.Any(f => f.face.FontWeight >= minWeight))
+        {
+            foreach (var thin in _fonts.Where(f => f.face.FontWeight < minWeight).ToList())
+            {
+                thin.face.Dispose();
+                _fonts.Remove(thin);
+            }
         }
         if (_fonts.Count == 0)
             throw new InvalidDataException(directory is null

@@ -64,6 +64,10 @@ public sealed class SyntheticTextOptions
     /// <summary>Probability of a drop shadow (default 0.15).</summary>
     public double ShadowProbability { get; set; } = 0.15;
 
+    /// <summary>Lightest font weight used (default 350: hairline, extra-light and light faces give strokes thinner than a
+    /// pixel at 32 px and become illegible). Ignored when no loaded font is this heavy.</summary>
+    public int MinFontWeight { get; set; } = 350;
+
     /// <summary>What to do with a font file that cannot be loaded (default <see cref="BadRowAction.Throw"/>; Skip counts it).</summary>
     public BadRowAction OnBadFont { get; set; } = BadRowAction.Throw;
 

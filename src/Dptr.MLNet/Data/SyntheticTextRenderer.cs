@@ -25,7 +25,7 @@ public sealed class SyntheticTextRenderer : IDisposable
     {
         _options = options ?? new SyntheticTextOptions();
         _options.Validate();
-        _fonts = new FontCatalog(_options.FontDirectory, _options.OnBadFont);
+        _fonts = new FontCatalog(_options.FontDirectory, _options.OnBadFont, _options.MinFontWeight);
         try
         {
             _backgrounds = new BackgroundSource(_options.BackgroundDirectory);
@@ -245,14 +245,28 @@ public sealed class SyntheticTextRenderer : IDisposable
         using (var canvas = new SKCanvas(output))
             noisyBackground = _backgrounds.Draw(canvas, outW, outH, rng, _backgrounds.HasImages && rng.NextDouble() < o.BackgroundImageProbability);
         var (meanL, stdL, meanColor) = Luminance(output, dest);
-        if (stdL > 0.12)
+        if (stdL > 0.08)
         {
+            // Busy background: blend it towards its own mean colour so the glyphs stay readable.
             using var canvas = new SKCanvas(output);
-            using var calm = new SKPaint { Color = meanColor.WithAlpha((byte)(255 * Math.Min(0.75, (stdL - 0.12) * 4 + 0.3))) };
+            using var calm = new SKPaint { Color = meanColor.WithAlpha((byte)(255 * Math.Min(0.8, (stdL - 0.08) * 5 + 0.3))) };
             canvas.DrawRect(new SKRect(0, 0, outW, outH), calm);
+            (meanL, stdL, _) = Luminance(output, dest);
+        }
+        // Contrast is required against most of the background, not just its mean.
+        double required = Math.Min(0.9, o.MinContrast + 1.5 * stdL);
+        bool darkText = meanL - required >= 0 && (meanL + required > 1 || rng.NextDouble() < 0.6);
+        if (meanL - required < 0 && meanL + required > 1)
+        {
+            // No room either way: push the background away from the side the text takes.
+            darkText = meanL >= 0.5;
+            double shift = darkText ? required - meanL : meanL + required - 1;
+            using var canvas = new SKCanvas(output);
+            using var push = new SKPaint { Color = (darkText ? SKColors.White : SKColors.Black).WithAlpha((byte)(255 * Math.Clamp(shift / 0.5 + 0.1, 0, 0.9))) };
+            canvas.DrawRect(new SKRect(0, 0, outW, outH), push);
             (meanL, _, _) = Luminance(output, dest);
         }
-        var textColor = ContrastingColor(rng, meanL, o.MinContrast);
+        var textColor = ContrastingColor(rng, meanL, Math.Min(required, darkText ? meanL : 1 - meanL), darkText);
         double textL = Lum(textColor);
 
         // 5. Draw shadow / outline, then the glyphs.
@@ -359,11 +373,10 @@ public sealed class SyntheticTextRenderer : IDisposable
         return (mean, Math.Sqrt(Math.Max(0, sum2 / n - mean * mean)), new SKColor((byte)(r / n), (byte)(g / n), (byte)(b / n)));
     }
 
-    /// <summary>A random colour whose luminance differs from <paramref name="background"/> by at least <paramref name="minContrast"/>.</summary>
-    private static SKColor ContrastingColor(Random rng, double background, double minContrast)
+    /// <summary>A random colour darker (or lighter) than <paramref name="background"/> by at least <paramref name="minContrast"/> in luminance.</summary>
+    private static SKColor ContrastingColor(Random rng, double background, double minContrast, bool dark)
     {
-        bool dark = background - minContrast >= 0 && (background + minContrast > 1 || background > 0.5 || rng.NextDouble() < 0.3);
-        double lo = dark ? 0 : Math.Min(1, background + minContrast), hi = dark ? background - minContrast : 1;
+        double lo = dark ? 0 : Math.Min(1, background + minContrast), hi = dark ? Math.Max(0, background - minContrast) : 1;
         double target = lo + rng.NextDouble() * (hi - lo);
         double sat = rng.NextDouble() < 0.5 ? 0 : rng.NextDouble(); // half are grey
         double[] c = [rng.NextDouble(), rng.NextDouble(), rng.NextDouble()];
