@@ -57,4 +57,17 @@ public static class DptrCatalog
         var env = MLNetInternals.GetEnvironment(catalog);
         return new OrpPerturbationEstimator(new EnvironmentSeed(MLNetInternals.GetSeed(env)), columnName, bank, options ?? new OrpPerturbationOptions());
     }
+
+    /// <summary>
+    /// DPTR stage A: pre-trains a text decoder (PARSeq by default) to read each label from its CLIP text memory, with
+    /// text only (spec §1, §6.1). Chain it after <see cref="ClipTextEmbedding"/> (and <see cref="OrpPerturbation"/>).
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Columns, decoder, optimisation, validation, checkpoints.</param>
+    public static DptrPretrainEstimator DptrPretrain(this TransformsCatalog catalog, DptrPretrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new DptrPretrainEstimator(MLNetInternals.GetEnvironment(catalog), options);
+    }
 }

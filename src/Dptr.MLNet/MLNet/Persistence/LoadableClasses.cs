@@ -9,3 +9,5 @@ using Microsoft.ML;
     typeof(SignatureLoadModel), "Dptr CLIP text embedding", "DptrClipTextEmbedding")]
 [assembly: LoadableClass(typeof(OrpPerturbationTransformer), typeof(PersistedTransformerLoader<OrpPerturbationTransformer>), null,
     typeof(SignatureLoadModel), "Dptr ORP perturbation", "DptrOrpPerturbation")]
+[assembly: LoadableClass(typeof(DptrPretrainTransformer), typeof(PersistedTransformerLoader<DptrPretrainTransformer>), null,
+    typeof(SignatureLoadModel), "Dptr pre-trained decoder", "DptrPretrainDecoder")]

@@ -62,4 +62,12 @@ internal static class DataViewBatches
             return dense;
         };
     }
+
+    /// <summary>Throws a clear error unless the schema has a text column of that name.</summary>
+    public static void TextGetterCheck(DataViewSchema schema, string column)
+    {
+        var col = schema.GetColumnOrNull(column)
+                  ?? throw new ArgumentException($"column '{column}' not found (columns: {string.Join(", ", schema.Select(c => c.Name))})");
+        if (col.Type is not TextDataViewType) throw new ArgumentException($"column '{column}' must be text (string), but is {col.Type}");
+    }
 }
