@@ -25,6 +25,9 @@ public sealed class OrpBank : IDisposable
     /// <summary>Image file extensions <see cref="Build(ClipModel, string, OrpBankOptions?, IProgress{OrpBankBuildProgress}?, CancellationToken)"/> reads from a folder.</summary>
     public static readonly IReadOnlyList<string> ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
 
+    /// <summary>Weight of the ORP noise added to the text memory: M + 0.1·noise, fixed (spec §3 step 5).</summary>
+    public const double NoiseWeight = 0.1;
+
     private const string FeaturesKey = "features";
     private bool _disposed;
 
@@ -234,6 +237,20 @@ public sealed class OrpBank : IDisposable
             ? Permutation(Tokens, random)[..memoryTokens]
             : Enumerable.Range(0, memoryTokens).Select(_ => (long)random.Next(Tokens)).ToArray();
         return Gather(torch.tensor(imgs), torch.tensor(toks)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Returns <paramref name="memory"/> + <see cref="NoiseWeight"/>·<see cref="SampleNoise(int, int, Generator?)"/> for a text
+    /// memory [B, T, D] (spec §3, pre-training only); D must equal <see cref="Width"/>. The input is not modified.
+    /// </summary>
+    public Tensor Perturb(Tensor memory, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (memory.dim() != 3 || memory.shape[2] != Width)
+            throw new ArgumentException($"ORP: the text memory must be [B, T, {Width}] to match the bank width, got [{string.Join(",", memory.shape)}].", nameof(memory));
+        using var scope = torch.NewDisposeScope();
+        var noise = SampleNoise((int)memory.shape[0], (int)memory.shape[1], generator).to(memory.device).to(memory.dtype);
+        return (memory + NoiseWeight * noise).MoveToOuterDisposeScope();
     }
 
     private Tensor Gather(Tensor imgs, Tensor toks) =>

@@ -113,6 +113,15 @@ public sealed class ClipTokenizerTests
     }
 
     [TestMethod]
+    public void TrainedMergesFollowPairFrequencyWithOrdinalTies()
+    {
+        // Words: "abab" ×2, "ab" ×1 → symbols a b a b</w> (×2), a b</w>.
+        // Pair counts: (a,b)=2, (b,a)=2, (a,b</w>)=3 → first merge "a b</w>"; then (a,b)=2 vs (b,ab</w>)=2 → ordinal: "a b".
+        var merges = ClipTokenizer.TrainBytePairMerges(["abab abab", "AB"], 2);
+        CollectionAssert.AreEqual(new[] { ("a", "b</w>"), ("a", "b") }, merges);
+    }
+
+    [TestMethod]
     public void TrainedMergesRoundTripThroughHuggingFaceFiles()
     {
         var corpus = new[] { "hello world", "hello there", "help the world", "a photo of a 'hello'" };

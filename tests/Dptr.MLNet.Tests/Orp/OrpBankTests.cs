@@ -50,6 +50,18 @@ public sealed class OrpBankTests
     }
 
     [TestMethod]
+    public void PerturbAddsTenthOfSampledNoise()
+    {
+        using var bank = CodedBank(n: 6, t: 90);
+        using var memory = torch.ones(4, 78, 4);
+        using var perturbed = bank.Perturb(memory, new Generator(11));
+        using var noise = bank.SampleNoise(4, 78, new Generator(11));
+        Assert.IsTrue(perturbed.allclose(memory + 0.1 * noise, 1e-6, 1e-6));
+        Assert.AreEqual(1f, memory[0, 0, 0].item<float>(), "input unchanged");
+        Assert.ThrowsExactly<ArgumentException>(() => bank.Perturb(torch.ones(4, 78, 5)));
+    }
+
+    [TestMethod]
     public void FewerTokensThanMemorySamplesWithReplacementAndBankTooSmallThrows()
     {
         using var bank = CodedBank(n: 4, t: 17);
