@@ -103,17 +103,7 @@ public sealed class OrpBank : IDisposable
         try
         {
             var batch = new List<float[]>();
-            void Flush()
-            {
-                if (batch.Count == 0) return;
-                using var scope = torch.NewDisposeScope();
-                int plane = 3 * clip.ImageSize * clip.ImageSize;
-                var data = new float[batch.Count * plane];
-                for (int i = 0; i < batch.Count; i++) batch[i].CopyTo(data, i * plane);
-                var images = torch.tensor(data, [batch.Count, 3, clip.ImageSize, clip.ImageSize]);
-                chunks.Add(clip.EncodeImageTokens(images).to(ScalarType.Float16).cpu().MoveToOuterDisposeScope());
-                batch.Clear();
-            }
+            void Flush() => EncodeBatch(clip, batch, chunks);
             foreach (var file in files)
             {
                 ct.ThrowIfCancellationRequested();
@@ -148,6 +138,55 @@ public sealed class OrpBank : IDisposable
         {
             foreach (var c in chunks) c.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Builds a bank from <paramref name="count"/> synthetic non-text images rendered in memory (see
+    /// <see cref="GenerateNaturalLikeImages"/>), for when no natural-image folder is available. Deterministic for a seed.
+    /// </summary>
+    public static OrpBank BuildSynthetic(ClipModel clip, int count, int seed, OrpBankOptions? options = null,
+                                         IProgress<OrpBankBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        options ??= new OrpBankOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        var pre = new ClipImagePreprocessor(clip.ImageSize, options.ResizeMode);
+        var rng = new Random(seed);
+        var chunks = new List<Tensor>();
+        var batch = new List<float[]>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using (var bitmap = RenderNaturalLike(rng, Math.Max(clip.ImageSize, 64))) batch.Add(pre.ToChw(bitmap));
+                if (batch.Count == options.BatchSize || i == count - 1)
+                {
+                    EncodeBatch(clip, batch, chunks);
+                    progress?.Report(new OrpBankBuildProgress(i + 1, count, 0));
+                }
+            }
+            var names = Enumerable.Range(0, count).Select(i => $"synthetic:{seed}:{i}").ToList();
+            return new OrpBank(torch.cat(chunks, 0), names, clip.Fingerprint, 0);
+        }
+        finally
+        {
+            foreach (var c in chunks) c.Dispose();
+        }
+    }
+
+    // Encodes preprocessed images (CHW floats) with CLIP's image tower; appends fp16 CPU features; clears the batch.
+    private static void EncodeBatch(ClipModel clip, List<float[]> batch, List<Tensor> chunks)
+    {
+        if (batch.Count == 0) return;
+        using var scope = torch.NewDisposeScope();
+        int plane = 3 * clip.ImageSize * clip.ImageSize;
+        var data = new float[batch.Count * plane];
+        for (int i = 0; i < batch.Count; i++) batch[i].CopyTo(data, i * plane);
+        var images = torch.tensor(data, [batch.Count, 3, clip.ImageSize, clip.ImageSize]);
+        chunks.Add(clip.EncodeImageTokens(images).to(ScalarType.Float16).cpu().MoveToOuterDisposeScope());
+        batch.Clear();
     }
 
     /// <summary>Wraps existing features [N, T, D] (any float dtype; stored as fp16 on the CPU) as a bank.</summary>

@@ -126,6 +126,19 @@ public sealed class OrpBankTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [TestMethod]
+    public void SyntheticBankIsDeterministicAndSized()
+    {
+        using var clip = TinyClip.Create();
+        using var a = OrpBank.BuildSynthetic(clip, 5, seed: 4, new OrpBankOptions { BatchSize = 3 });
+        using var b = OrpBank.BuildSynthetic(clip, 5, seed: 4);
+        Assert.AreEqual(5, a.Count);
+        Assert.AreEqual(17, a.Tokens);
+        Assert.AreEqual(32, a.Width);
+        Assert.IsTrue(a.Features.to(ScalarType.Float32).allclose(b.Features.to(ScalarType.Float32), 0, 0));
+        Assert.IsFalse(a.Features[0].to(ScalarType.Float32).allclose(a.Features[1].to(ScalarType.Float32), 1e-2, 1e-2), "images differ");
+    }
+
     private sealed class SyncProgress(Action<OrpBankBuildProgress> action) : IProgress<OrpBankBuildProgress>
     {
         public void Report(OrpBankBuildProgress value) => action(value);
