@@ -63,6 +63,9 @@ public sealed class ClipTokenizer
             throw new InvalidDataException($"CLIP vocabulary lacks '{StartToken}' or '{EndToken}'.");
         StartTokenId = sot;
         EndTokenId = eot;
+        // As CLIP's bpe cache: special tokens written in the text map to themselves.
+        _cache[StartToken] = [StartToken];
+        _cache[EndToken] = [EndToken];
         if (eot != _decoder.Length - 1)
             throw new InvalidDataException($"CLIP vocabulary: '{EndToken}' must have the highest id (the EOT position is found with argmax, spec §2.1); it has {eot} of {_decoder.Length - 1}.");
         foreach (char c in ByteToUnicode)

@@ -34,6 +34,8 @@ public sealed class ClipTokenizerTests
         // HTML is unescaped (twice): "&amp;#39;" -> "&#39;" -> "'".
         Assert.AreEqual(Ids(tok.Encode("'hello'")), Ids(tok.Encode("&amp;#39;hello&#39;")));
         Assert.AreEqual("49406 262 3306 262 49407", Ids(tok.Encode("'hello'")));
+        // Special tokens written in the text are kept whole (CLIP's bpe cache is seeded with them).
+        Assert.AreEqual("49406 3306 49407 49407", Ids(tok.Encode("hello <|endoftext|>")));
     }
 
     [TestMethod]
