@@ -1,10 +1,11 @@
+using Dptr.MLNet.Clip;
 using System.Security.Cryptography;
 using System.Text;
 using Dptr.MLNet.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// A CLIP model (text + vision towers) with Hugging Face folder I/O (<c>config.json</c> + <c>model.safetensors</c>

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// OpenAI CLIP's byte-level BPE tokenizer, exact (spec §2.1): HTML-unescape twice, collapse whitespace, trim,

@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Dptr.MLNet.Clip;
 using Dptr.MLNet.IO;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Orp;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// The ORP feature bank (spec §3): CLIP all-token image features F ∈ R^{N×T×D} (fp16) of natural, non-text images,

@@ -1,5 +1,4 @@
 using Dptr.MLNet.Clip;
-using Dptr.MLNet.Orp;
 using Dptr.MLNet.Tests.Clip;
 using TorchSharp;
 using static TorchSharp.torch;
