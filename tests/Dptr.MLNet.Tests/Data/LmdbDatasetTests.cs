@@ -127,6 +127,21 @@ public sealed class LmdbDatasetTests
     }
 
     [TestMethod]
+    public void LabelOnlyDataset_WrittenWithAddLabel_ReadsInLabelOnlyMode()
+    {
+        string dir = Path.Combine(DataTestUtil.TempDir(), "text.lmdb");
+        using (var writer = new LmdbDatasetWriter(dir))
+        {
+            foreach (var w in new[] { "alpha", "beta", "gamma" }) writer.AddLabel(w);
+            Assert.ThrowsExactly<InvalidOperationException>(() => writer.Add(DataTestUtil.Png(2, 2, 0), "mixed"));
+            writer.Complete();
+        }
+        var labels = DataTestUtil.ReadAll(new MLContext(1).Data.LoadFromLmdb(dir, new DatasetLoaderOptions { ImageMode = ImageColumnMode.None }), false);
+        CollectionAssert.AreEqual(new[] { "alpha", "beta", "gamma" }, labels.Select(l => l.label).ToArray());
+        Assert.IsFalse(Directory.EnumerateDirectories(Path.GetDirectoryName(dir)!, ".text.lmdb.tmp-*").Any(), "temp folder must be renamed away");
+    }
+
+    [TestMethod]
     public void MLImageColumn_FeedsResizeAndExtractPixels()
     {
         string dir = WriteLmdb(Path.Combine(DataTestUtil.TempDir(), "lmdb"),
