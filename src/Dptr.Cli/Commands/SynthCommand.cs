@@ -22,6 +22,7 @@ internal sealed class SynthCommand : ICliCommand
         "  --format folder|lmdb  output format (default: from --out)\n" +
         "  --height H --width W  output size (default 32 x 128)\n" +
         "  --stretch             stretch text to the full width instead of keeping its aspect\n" +
+        "  --jpeg Q              store JPEG at quality Q (1..100) instead of PNG (default: PNG)\n" +
         "  --seed S              base seed (default 0)\n" +
         "  --threads T           worker threads (default: all cores)\n" +
         "  --skip-bad-fonts      skip font files that cannot be loaded instead of failing";
@@ -42,6 +43,7 @@ internal sealed class SynthCommand : ICliCommand
             Width = args.GetInt("width", 128),
             Fit = args.Flag("stretch") ? TextFit.Stretch : TextFit.KeepAspect,
             Seed = args.GetInt("seed", 0),
+            OutputJpegQuality = args.GetInt("jpeg", 0),
             MaxDegreeOfParallelism = args.GetInt("threads", Environment.ProcessorCount),
             OnBadFont = args.Flag("skip-bad-fonts") ? BadRowAction.Skip : BadRowAction.Throw,
         };
