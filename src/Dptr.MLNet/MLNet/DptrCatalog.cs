@@ -1,7 +1,6 @@
 using Dptr.MLNet.Clip;
 using Dptr.MLNet.MLNet;
 using Dptr.MLNet.MLNet.Persistence;
-using Dptr.MLNet.Orp;
 using Microsoft.ML;
 
 namespace Dptr.MLNet;
