@@ -51,7 +51,7 @@ public abstract class DptrTrainerOptions
     /// <summary>Seed of initialisation, dropout, permutations and shuffling; null = the MLContext seed (0 when it has none).</summary>
     public int? Seed { get; set; }
 
-    /// <summary>Reshuffle the training rows every epoch (pool-based, so the data is never loaded whole). Default true.</summary>
+    /// <summary>Reshuffle the training rows every epoch through a 512-sample pool (streaming: the data is never loaded whole). Default true.</summary>
     public bool Shuffle { get; set; } = true;
 
     /// <summary>Validation data with the same input and label columns; evaluated without noise or augmentation.</summary>

@@ -18,7 +18,7 @@ internal sealed record DataViewTrainingSummary(TrainingResult Training, long Usa
 /// <summary>
 /// Drives <see cref="TrainingLoop"/> from an ML.NET <see cref="IDataView"/>, for both Dptr trainers: label cleaning and
 /// validation (skip-and-count or fail), epochs of full batches (the last partial batch dropped, as the reference's
-/// <c>drop_last</c>), per-epoch pool shuffling, the training scope (ORP noise on), validation without noise, progress to
+/// <c>drop_last</c>), per-epoch streaming pool shuffle (512 samples), the training scope (ORP noise on), validation without noise, progress to
 /// the caller and to ML.NET's channels, checkpoints and resume. The data is streamed, never loaded whole.
 /// </summary>
 internal sealed class DataViewTrainingRun<T>
@@ -207,6 +207,8 @@ internal sealed class DataViewTrainingRun<T>
     /// <summary>Serves the batch of a step: epoch e reads (a reshuffled) pass over the data; resume skips to the step.</summary>
     private sealed class EpochBatches(DataViewTrainingRun<T> run, IDataView data, long stepsPerEpoch)
     {
+        private const int ShufflePoolSize = 512;
+
         private IEnumerator<LabelledSample<T>[]>? _enumerator;
         private long _epoch = -1;
         private long _nextStep = -1;
@@ -237,11 +239,32 @@ internal sealed class DataViewTrainingRun<T>
 
         private IEnumerator<LabelledSample<T>[]> Open(long epoch)
         {
-            var view = data;
-            if (run._options.Shuffle)
-                view = new MLContext(run._seed).Data.ShuffleRows(data, seed: unchecked(run._seed * 31 + (int)epoch), shufflePoolSize: 1000);
             int b = run._options.BatchSize;
-            return run.Samples(view).Chunk(b).Where(c => c.Length == b || stepsPerEpoch == 1).GetEnumerator();
+            var samples = run.Samples(data);
+            if (run._options.Shuffle) samples = PoolShuffle(samples, ShufflePoolSize, new Random(unchecked(run._seed * 31 + (int)epoch)));
+            return samples.Chunk(b).Where(c => c.Length == b || stepsPerEpoch == 1).GetEnumerator();
+        }
+
+        /// <summary>
+        /// Streaming shuffle: a pool of samples, each output drawn at random from it and replaced by the next input
+        /// (like ML.NET's ShuffleRows, but after reading, so read errors name the source row and skip mode works).
+        /// </summary>
+        private static IEnumerable<LabelledSample<T>> PoolShuffle(IEnumerable<LabelledSample<T>> source, int poolSize, Random random)
+        {
+            var pool = new List<LabelledSample<T>>(poolSize);
+            foreach (var item in source)
+            {
+                if (pool.Count < poolSize)
+                {
+                    pool.Add(item);
+                    continue;
+                }
+                int k = random.Next(poolSize);
+                yield return pool[k];
+                pool[k] = item;
+            }
+            random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pool));
+            foreach (var item in pool) yield return item;
         }
     }
 

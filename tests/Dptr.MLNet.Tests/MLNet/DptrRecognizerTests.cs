@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Dptr.MLNet.Data;
+using Dptr.MLNet.Tests.Common;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+
+namespace Dptr.MLNet.Tests.MLNet;
+
+[TestClass]
+public sealed class DptrRecognizerTests
+{
+    public static readonly string[] Vocabulary =
+        ["cat", "dog", "sun", "map", "red", "box", "hat", "pen", "cup", "key", "bus", "car", "tree", "fish", "bird", "book", "door", "lamp", "milk", "moon"];
+
+    /// <summary>Renders a folder dataset (labels.tsv + PNGs) of lightly distorted words.</summary>
+    internal static string RenderFolder(IReadOnlyList<string> words, int count, int seed)
+    {
+        string dir = TinyModels.TempPath("");
+        var renderer = new SyntheticTextRenderer(new SyntheticTextOptions
+        {
+            Seed = seed, MaxRotationDegrees = 1, PerspectiveStrength = 0.02, CurveProbability = 0, BlurProbability = 0.1,
+            NoiseStrength = 0.01, JpegProbability = 0, BorderProbability = 0, ShadowProbability = 0, BackgroundImageProbability = 0,
+            MinContrast = 0.6,
+        });
+        renderer.RenderToFolder(words, count, dir);
+        return dir;
+    }
+
+    internal static IEstimator<ITransformer> ImagePipeline(MLContext ml)
+        => ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", 128, 32))
+            .Append(ml.Transforms.ExtractPixels("Image"));
+
+    private static DptrRecognizerOptions Tiny(int steps) => new()
+    {
+        Width = 64,
+        Encoder = new EncoderOptions { Depth = 1, Heads = 4, FmuDropout = 0 },
+        Decoder = new DecoderOptions { Depth = 1, Heads = 4, Dropout = 0 },
+        BatchSize = 20,
+        MaxSteps = steps,
+        LearningRate = 2e-3,
+    };
+
+    [TestMethod]
+    public void LearnsTinyRenderedVocabulary()
+    {
+        var ml = new MLContext(1);
+        string train = RenderFolder(Vocabulary, 400, seed: 1);
+        string test = RenderFolder(Vocabulary, 60, seed: 99);
+        try
+        {
+            var pipeline = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(Tiny(350)));
+            using var model = (IDisposable)pipeline.Fit(ml.Data.LoadFromImageFolder(train));
+            var metrics = ml.Transforms.EvaluateTextRecognition(((ITransformer)model).Transform(ml.Data.LoadFromImageFolder(test)));
+            Console.WriteLine(metrics);
+            Assert.AreEqual(60, metrics.Count);
+            Assert.IsTrue(metrics.WordAccuracy >= 0.9, $"word accuracy {metrics.WordAccuracy:P1} < 90%");
+        }
+        finally
+        {
+            Directory.Delete(train, true);
+            Directory.Delete(test, true);
+        }
+    }
+
+    [TestMethod]
+    public void PretrainedDecoderWeightsAreCopiedExactlyAndStayFrozen()
+    {
+        var ml = new MLContext(1);
+        using var clip = TinyModels.CreateClip(width: 64);
+        var labels = ml.Data.LoadFromEnumerable(Vocabulary.Select(w => new DptrPretrainTests.Row { Label = w }));
+        using var pre = ml.Transforms.ClipTextEmbedding("Memory", "Label", clip)
+            .Append(ml.Transforms.DptrPretrain(new DptrPretrainOptions { Decoder = new DecoderOptions { Depth = 1, Heads = 4 }, BatchSize = 10, MaxSteps = 5 }))
+            .Fit(labels);
+        var pretrained = pre.OfType<DptrPretrainTransformer>().Single();
+        string train = RenderFolder(Vocabulary, 40, seed: 2);
+        try
+        {
+            var options = Tiny(4);
+            options.PretrainedDecoder = pretrained;
+            options.FreezeDecoderSteps = 4;
+            using var model = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options)).Fit(ml.Data.LoadFromImageFolder(train));
+            var recognizer = model.OfType<DptrRecognizerTransformer>().Single();
+            Assert.IsTrue(recognizer.InitializedFromPretrainedDecoder);
+            var source = pretrained.Decoder.Module.state_dict();
+            var copied = recognizer.Network.Decoder.Module.state_dict();
+            Assert.AreEqual(source.Count, copied.Count);
+            foreach (var (name, tensor) in source)
+                Assert.IsTrue(tensor.eq(copied[name]).all().item<bool>(), $"decoder tensor '{name}' differs from the pre-trained one");
+            // The encoder did train (it was not frozen).
+            Assert.AreEqual(4, recognizer.History.Count == 0 ? 4 : recognizer.History[^1].Step);
+        }
+        finally
+        {
+            Directory.Delete(train, true);
+        }
+    }
+
+    public sealed class ImageInput
+    {
+        public string ImagePath { get; set; } = "";
+    }
+
+    public sealed class Prediction
+    {
+        public string PredictedText { get; set; } = "";
+
+        public float Confidence { get; set; }
+    }
+
+    [TestMethod]
+    public void SaveLoadGivesIdenticalPredictionsAndPredictionLoopHoldsMemory()
+    {
+        var ml = new MLContext(1);
+        string train = RenderFolder(Vocabulary, 40, seed: 3);
+        string path = TinyModels.TempPath(".zip");
+        try
+        {
+            var data = ml.Data.LoadFromImageFolder(train);
+            var options = Tiny(6);
+            options.OutputCharacterConfidences = true;
+            using var model = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options)).Fit(data);
+            var before = model.Transform(data);
+            var texts = before.GetColumn<string>("PredictedText").ToArray();
+            var conf = before.GetColumn<float>("Confidence").ToArray();
+            var chars = before.GetColumn<VBuffer<float>>("CharacterConfidences").Select(v => v.Length).ToArray();
+            for (int i = 0; i < texts.Length; i++) Assert.AreEqual(texts[i].Length, chars[i], "one confidence per character");
+            ml.Model.Save(model, data.Schema, path);
+
+            var fresh = new MLContext(77);
+            var loaded = fresh.Model.Load(path, out _);
+            var after = loaded.Transform(fresh.Data.LoadFromImageFolder(train));
+            CollectionAssert.AreEqual(texts, after.GetColumn<string>("PredictedText").ToArray());
+            CollectionAssert.AreEqual(conf, after.GetColumn<float>("Confidence").ToArray());
+
+            // PredictionEngine, row by row, from only an image path: same answers; memory flat over a long loop.
+            var files = File.ReadAllLines(Path.Combine(train, "labels.tsv")).Select(l => Path.Combine(train, l.Split('\t')[0])).ToArray();
+            using var engine = fresh.Model.CreatePredictionEngine<ImageInput, Prediction>(loaded);
+            Assert.AreEqual(texts[0], engine.Predict(new ImageInput { ImagePath = files[0] }).PredictedText);
+            Assert.AreEqual(texts[1], engine.Predict(new ImageInput { ImagePath = files[1] }).PredictedText);
+            for (int i = 0; i < 300; i++) engine.Predict(new ImageInput { ImagePath = files[i % files.Length] });
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long tensorsBefore = torch.Tensor.TotalCount;
+            long rssBefore = Process.GetCurrentProcess().WorkingSet64;
+            for (int i = 0; i < 2000; i++) engine.Predict(new ImageInput { ImagePath = files[i % files.Length] });
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long tensorsAfter = torch.Tensor.TotalCount;
+            long growth = Process.GetCurrentProcess().WorkingSet64 - rssBefore;
+            Console.WriteLine($"2000 predictions: live tensors {tensorsBefore} → {tensorsAfter}, working set growth {growth / 1e6:F1} MB");
+            Assert.IsTrue(tensorsAfter - tensorsBefore <= 2, $"tensors leaked: {tensorsBefore} → {tensorsAfter}");
+            Assert.IsTrue(growth < 64_000_000, $"working set grew by {growth / 1e6:F1} MB over 2000 predictions");
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(train, true);
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void MissingImageFileIsAClearErrorOrSkipped()
+    {
+        var ml = new MLContext(1);
+        string train = RenderFolder(Vocabulary, 20, seed: 4);
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(train, "labels.tsv"));
+            string missing = lines[3].Split('\t')[0];
+            File.Delete(Path.Combine(train, missing));
+            var data = ml.Data.LoadFromImageFolder(train);
+            var ex = Assert.Throws<Exception>(() => ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(Tiny(2))).Fit(data));
+            string all = string.Join(" | ", Flatten(ex).Select(e => e.Message));
+            StringAssert.Contains(all, "row 3");
+            StringAssert.Contains(all, Path.GetFileName(missing));
+            var options = Tiny(2);
+            options.InvalidImages = InvalidLabelHandling.Skip;
+            using var model = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options)).Fit(data);
+            Assert.AreEqual(1, model.OfType<DptrRecognizerTransformer>().Single().SkippedRows);
+        }
+        finally
+        {
+            Directory.Delete(train, true);
+        }
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        for (Exception? x = e; x != null; x = x.InnerException) yield return x;
+    }
+}
