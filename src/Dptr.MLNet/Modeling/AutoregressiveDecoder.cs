@@ -71,7 +71,7 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
         var tgtOut = tgt.narrow(1, 1, n);
         // Causal masking alone suffices: positions after [E] only produce [P] targets, which the loss ignores.
         var mask = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(n), memory.device), memory.dtype);
-        var logits = head.forward(Run(tgtIn, memory, mask));
+        var logits = head.forward(Run(tgtIn, ProjectMemory(memory), mask));
         var loss = nn.functional.cross_entropy(logits.flatten(0, 1), tgtOut.flatten(), ignore_index: _padId);
         return loss.MoveToOuterDisposeScope();
     }
@@ -86,13 +86,14 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
         var steps = Config.MaxLength + 1;
         var device = memory.device;
         var causal = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(steps), device), memory.dtype);
+        var memoryKv = ProjectMemory(memory); // once, not per step
         var tgtIn = full(b, steps, (long)_padId, ScalarType.Int64, device);
         tgtIn[TensorIndex.Colon, 0] = tensor((long)_bosId, device: device);
         var stepLogits = new List<Tensor>();
         for (var i = 0; i < steps; i++)
         {
             var j = i + 1;
-            var output = Run(tgtIn.narrow(1, 0, j), memory, causal.narrow(0, 0, j).narrow(1, 0, j));
+            var output = Run(tgtIn.narrow(1, 0, j), memoryKv, causal.narrow(0, 0, j).narrow(1, 0, j));
             var logits = head.forward(output.narrow(1, i, 1));
             stepLogits.Add(logits);
             if (j < steps)
@@ -105,14 +106,16 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
         return nn.functional.softmax(cat(stepLogits.ToArray(), 1), -1).MoveToOuterDisposeScope();
     }
 
-    private Tensor Run(Tensor tgtIn, Tensor memory, Tensor mask)
+    private Tensor Run(Tensor tgtIn, MemoryKeyValue[] memory, Tensor mask)
     {
         var n = tgtIn.shape[1];
         var x = dropout.forward(text_embed.forward(tgtIn) * _embedScale + pos_embed.narrow(1, 0, n));
-        foreach (var layer in layers)
-            x = layer.Forward(x, memory, mask);
+        for (var i = 0; i < layers.Count; i++)
+            x = layers[i].Forward(x, memory[i], mask);
         return norm.forward(x);
     }
+
+    private MemoryKeyValue[] ProjectMemory(Tensor memory) => layers.Select(layer => layer.ProjectMemory(memory)).ToArray();
 
     private void CheckMemory(Tensor memory)
     {

@@ -47,15 +47,31 @@ internal sealed class MultiHeadAttention : nn.Module
     /// <param name="additiveMask">Optional additive mask broadcastable to [B, heads, Lq, Lk] (0 = attend, -inf = blocked).</param>
     public Tensor Forward(Tensor query, Tensor key, Tensor value, Tensor? additiveMask = null)
     {
+        var (k, v) = ProjectKeyValue(key, value);
+        return Attend(query, k, v, additiveMask);
+    }
+
+    /// <summary>
+    /// Projects keys and values into heads, [B, heads, Lk, D/heads]. Cross-attention to a fixed memory reuses this
+    /// across decoding steps, permutations and the two PARSeq streams (it is about half of the decoder's FLOPs).
+    /// </summary>
+    public (Tensor Key, Tensor Value) ProjectKeyValue(Tensor key, Tensor value)
+    {
+        var b = key.shape[0];
+        var lk = key.shape[1];
+        var dh = key.shape[2] / _heads;
+        return (k_proj.forward(key).view(b, lk, _heads, dh).transpose(1, 2),
+                v_proj.forward(value).view(b, lk, _heads, dh).transpose(1, 2));
+    }
+
+    /// <summary>Attention of <paramref name="query"/> [B,Lq,D] over keys/values already projected by <see cref="ProjectKeyValue"/>.</summary>
+    public Tensor Attend(Tensor query, Tensor projectedKey, Tensor projectedValue, Tensor? additiveMask = null)
+    {
         var b = query.shape[0];
         var lq = query.shape[1];
-        var lk = key.shape[1];
         var d = query.shape[2];
-        var dh = d / _heads;
-        var q = q_proj.forward(query).view(b, lq, _heads, dh).transpose(1, 2);
-        var k = k_proj.forward(key).view(b, lk, _heads, dh).transpose(1, 2);
-        var v = v_proj.forward(value).view(b, lk, _heads, dh).transpose(1, 2);
-        var o = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, training ? _dropout : 0.0);
+        var q = q_proj.forward(query).view(b, lq, _heads, d / _heads).transpose(1, 2);
+        var o = nn.functional.scaled_dot_product_attention(q, projectedKey, projectedValue, additiveMask, training ? _dropout : 0.0);
         return out_proj.forward(o.transpose(1, 2).reshape(b, lq, d));
     }
 }

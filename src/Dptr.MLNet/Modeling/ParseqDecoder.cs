@@ -104,7 +104,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var contentMask = WeightInit.AdditiveMask(stack(contentBlocked).unsqueeze(1).logical_or(keys).view(p * b, 1, n, n), memory.dtype);
         var queryMask = WeightInit.AdditiveMask(stack(queryBlocked).unsqueeze(1).logical_or(keys).view(p * b, 1, n, n), memory.dtype);
 
-        var output = Streams(tgtIn.repeat(p, 1), memory.repeat(p, 1, 1), contentMask, queryMask, null);
+        var output = Streams(tgtIn.repeat(p, 1), ProjectMemory(memory, p), contentMask, queryMask, null);
         var logits = head.forward(output); // [P·B, n, C]
 
         var outNoEos = where(tgtOut.eq(_eosId), tensor((long)_padId, device: tgtOut.device), tgtOut);
@@ -124,7 +124,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var (c, q) = PermutationMasks.Build(perm);
         var contentMask = WeightInit.AdditiveMask(WeightInit.ToTensor(c, memory.device).logical_or(keys), memory.dtype);
         var queryMask = WeightInit.AdditiveMask(WeightInit.ToTensor(q, memory.device).logical_or(keys), memory.dtype);
-        return head.forward(Streams(tgtIn, memory, contentMask, queryMask, null)).MoveToOuterDisposeScope();
+        return head.forward(Streams(tgtIn, ProjectMemory(memory, 1), contentMask, queryMask, null)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -139,6 +139,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var posQueries = pos_queries.narrow(1, 0, steps).expand(b, -1, -1);
         var causal = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(steps), device), memory.dtype);
 
+        var memoryKv = ProjectMemory(memory, 1); // once, not per step
         var tgtIn = full(b, steps, (long)_padId, ScalarType.Int64, device);
         tgtIn[TensorIndex.Colon, 0] = tensor((long)_bosId, device: device);
         var stepLogits = new List<Tensor>();
@@ -146,7 +147,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         {
             var j = i + 1;
             var output = Streams(
-                tgtIn.narrow(1, 0, j), memory,
+                tgtIn.narrow(1, 0, j), memoryKv,
                 causal.narrow(0, 0, j).narrow(1, 0, j),
                 causal.narrow(0, i, 1).narrow(1, 0, j),
                 posQueries.narrow(1, i, 1));
@@ -177,7 +178,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
                 var padded = input.eq(_eosId).to_type(ScalarType.Int32).cumsum(-1).gt(0).view(b, 1, 1, length);
                 var contentMask = WeightInit.AdditiveMask(causalBlocked.logical_or(padded), memory.dtype);
                 var queryMask = WeightInit.AdditiveMask(clozeBlocked.logical_or(padded), memory.dtype);
-                all = head.forward(Streams(input, memory, contentMask, queryMask, posQueries.narrow(1, 0, length)));
+                all = head.forward(Streams(input, memoryKv, contentMask, queryMask, posQueries.narrow(1, 0, length)));
             }
         }
         return nn.functional.softmax(all, -1).MoveToOuterDisposeScope();
@@ -187,7 +188,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     /// Runs the layer stack. Content = [B] embedding (null context) then position query + token embedding for the
     /// remaining inputs; queries default to the first n position queries.
     /// </summary>
-    private Tensor Streams(Tensor tgtIn, Tensor memory, Tensor? contentMask, Tensor? queryMask, Tensor? query)
+    private Tensor Streams(Tensor tgtIn, MemoryKeyValue[] memory, Tensor? contentMask, Tensor? queryMask, Tensor? query)
     {
         var b = tgtIn.shape[0];
         var n = tgtIn.shape[1];
@@ -198,9 +199,13 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         content = dropout.forward(content);
         query = dropout.forward(query ?? pos_queries.narrow(1, 0, n).expand(b, -1, -1));
         for (var i = 0; i < layers.Count; i++)
-            (query, content) = layers[i].Forward(query, content, memory, queryMask, contentMask, updateContent: i < layers.Count - 1);
+            (query, content) = layers[i].Forward(query, content, memory[i], queryMask, contentMask, updateContent: i < layers.Count - 1);
         return norm.forward(query);
     }
+
+    /// <summary>Each layer's projected memory, tiled <paramref name="times"/> times along the batch (one copy per permutation).</summary>
+    private MemoryKeyValue[] ProjectMemory(Tensor memory, int times)
+        => layers.Select(layer => layer.ProjectMemory(memory).Repeat(times)).ToArray();
 
     private void CheckMemory(Tensor memory)
     {

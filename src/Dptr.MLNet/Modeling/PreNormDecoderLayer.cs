@@ -31,14 +31,22 @@ internal sealed class PreNormDecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Projects the memory for this layer's cross-attention.</summary>
+    /// <param name="memory">Memory [B, S, D].</param>
+    public MemoryKeyValue ProjectMemory(Tensor memory)
+    {
+        var (k, v) = cross_attn.ProjectKeyValue(memory, memory);
+        return new MemoryKeyValue(k, v);
+    }
+
     /// <param name="x">[B, T, D] token states.</param>
-    /// <param name="memory">[B, S, D].</param>
+    /// <param name="memory">This layer's projected memory (<see cref="ProjectMemory"/>).</param>
     /// <param name="selfMask">Additive self-attention mask broadcastable to [B, H, T, T].</param>
-    public Tensor Forward(Tensor x, Tensor memory, Tensor? selfMask)
+    public Tensor Forward(Tensor x, MemoryKeyValue memory, Tensor? selfMask)
     {
         var h = norm1.forward(x);
         x = x + dropout1.forward(self_attn.Forward(h, h, h, selfMask));
-        x = x + dropout2.forward(cross_attn.Forward(norm2.forward(x), memory, memory));
+        x = x + dropout2.forward(cross_attn.Attend(norm2.forward(x), memory.Key, memory.Value));
         return x + dropout3.forward(ffn.forward(norm3.forward(x)));
     }
 }

@@ -37,14 +37,22 @@ internal sealed class TwoStreamDecoderLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Projects the memory for this layer's cross-attention (shared by both streams).</summary>
+    /// <param name="memory">Memory [B, S, D].</param>
+    public MemoryKeyValue ProjectMemory(Tensor memory)
+    {
+        var (k, v) = cross_attn.ProjectKeyValue(memory, memory);
+        return new MemoryKeyValue(k, v);
+    }
+
     /// <summary>Runs both streams; the content stream is updated only when <paramref name="updateContent"/> (all but the last layer).</summary>
     /// <param name="query">Query stream [B, Lq, D].</param>
     /// <param name="content">Content stream [B, Lc, D].</param>
-    /// <param name="memory">Memory [B, S, D].</param>
+    /// <param name="memory">This layer's projected memory (<see cref="ProjectMemory"/>).</param>
     /// <param name="queryMask">Additive mask for query→content self-attention, broadcastable to [B, H, Lq, Lc].</param>
     /// <param name="contentMask">Additive mask for content→content self-attention, broadcastable to [B, H, Lc, Lc].</param>
     /// <param name="updateContent">Whether to compute the new content stream.</param>
-    public (Tensor Query, Tensor Content) Forward(Tensor query, Tensor content, Tensor memory, Tensor? queryMask, Tensor? contentMask, bool updateContent)
+    public (Tensor Query, Tensor Content) Forward(Tensor query, Tensor content, MemoryKeyValue memory, Tensor? queryMask, Tensor? contentMask, bool updateContent)
     {
         var contentNorm = norm_c.forward(content);
         var newQuery = Stream(query, norm_q.forward(query), contentNorm, memory, queryMask);
@@ -52,10 +60,10 @@ internal sealed class TwoStreamDecoderLayer : nn.Module
         return (newQuery, newContent);
     }
 
-    private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keyValue, Tensor memory, Tensor? mask)
+    private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keyValue, MemoryKeyValue memory, Tensor? mask)
     {
         var x = target + dropout1.forward(self_attn.Forward(targetNorm, keyValue, keyValue, mask));
-        x = x + dropout2.forward(cross_attn.Forward(norm1.forward(x), memory, memory));
+        x = x + dropout2.forward(cross_attn.Attend(norm1.forward(x), memory.Key, memory.Value));
         return x + dropout3.forward(ffn.forward(norm2.forward(x)));
     }
 }

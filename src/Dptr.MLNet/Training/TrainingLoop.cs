@@ -103,7 +103,7 @@ internal sealed class TrainingLoop : IDisposable
                 samplesSinceReport += input.shape[0];
                 _optimizer.zero_grad();
                 var loss = _loss(input, targets, StepRandom(_options.Seed, Step));
-                lastLoss = loss.item<float>();
+                lastLoss = loss.detach().to_type(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(lastLoss))
                     throw new TrainingDivergedException(Step, DivergedMessage(lastLoss));
                 loss.backward();

@@ -75,7 +75,7 @@ public sealed class TrainingLoopTests
             using var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 1);
             var options = new TrainingOptions { TotalSteps = 10, CheckpointInterval = 2, CheckpointPath = path };
             using var loop = new TrainingLoop(decoder.Module, options, BatchAt,
-                (m, t, r) => loop_Loss(decoder, m, t, r));
+                (m, t, r) => PoisonStepFive(decoder, m, t, r));
             var e = Assert.ThrowsExactly<TrainingDivergedException>(() => loop.Run());
             Assert.AreEqual(5L, e.Step);
             StringAssert.Contains(e.Message, "step 5");
@@ -92,7 +92,7 @@ public sealed class TrainingLoopTests
             File.Delete(path);
         }
 
-        static Tensor loop_Loss(ITextDecoder d, Tensor m, Tensor t, Random r)
+        static Tensor PoisonStepFive(ITextDecoder d, Tensor m, Tensor t, Random r)
         {
             var loss = d.ComputeLoss(m, t, r);
             // Poison the memory-dependent step 5 (first element of the batch seeded by step 5).
