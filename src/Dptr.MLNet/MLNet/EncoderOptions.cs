@@ -26,6 +26,13 @@ public sealed class EncoderOptions
     /// <summary>FMU dropout. Default 0.1 (spec §4).</summary>
     public double FmuDropout { get; set; } = 0.1;
 
+    /// <summary>
+    /// Layer-normalise the FMU output (the decoder's memory) so its statistics match the CLIP text memory the decoder
+    /// was pre-trained on. Default false (the reference feeds the FMU output as is, spec §4); in our short CPU runs it made
+    /// no measurable difference (docs/results.md).
+    /// </summary>
+    public bool NormalizeMemory { get; set; }
+
     /// <summary>The paper's encoder: 12 layers, 8 heads, patch 4×8.</summary>
     public static EncoderOptions Paper => new() { Depth = 12, Heads = 8 };
 
@@ -40,5 +47,6 @@ public sealed class EncoderOptions
         Heads = Heads,
         MlpRatio = MlpRatio,
         FmuDropout = FmuDropout,
+        NormalizeMemory = NormalizeMemory,
     };
 }

@@ -33,6 +33,14 @@ internal sealed record EncoderConfig
     /// <summary>Dropout in the FMU (spec §4: 0.1). The ViT itself uses no dropout, like OpenOCR's defaults.</summary>
     public double FmuDropout { get; init; } = 0.1;
 
+    /// <summary>
+    /// Layer-normalise the FMU output before the decoder reads it. Not in the reference (spec §4 feeds the FMU output
+    /// as is). The pre-trained decoder learned to read CLIP's <c>ln_final</c> states, which are normalised per token,
+    /// while a fresh FMU emits tiny values (its output projections start at std 0.02), so without it the decoder sees
+    /// an almost constant memory at the start of fine-tuning.
+    /// </summary>
+    public bool NormalizeMemory { get; init; }
+
     /// <summary>Number of visual tokens: (H / patch height) · (W / patch width) = 128 at the defaults.</summary>
     public int TokenCount => ImageHeight / PatchHeight * (ImageWidth / PatchWidth);
 

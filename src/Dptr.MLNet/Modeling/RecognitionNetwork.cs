@@ -12,6 +12,7 @@ internal sealed class RecognitionNetwork : nn.Module
     private readonly VisionTransformer encoder;
     private readonly FeatureMergeUnit fmu;
     private readonly nn.Module decoder;
+    private readonly TorchSharp.Modules.LayerNorm memory_norm;
     private readonly ITextDecoder _decoder;
 
     /// <param name="encoderConfig">Encoder/FMU hyper-parameters; <c>Dim</c> must equal the decoder's.</param>
@@ -28,6 +29,7 @@ internal sealed class RecognitionNetwork : nn.Module
         using var generator = new Generator((ulong)seed);
         encoder = new VisionTransformer(encoderConfig, generator);
         fmu = new FeatureMergeUnit(decoderConfig.MaxLength + 1, encoderConfig.Dim, encoderConfig.Heads, encoderConfig.MlpRatio, encoderConfig.FmuDropout, generator);
+        memory_norm = nn.LayerNorm(encoderConfig.Dim);
         _decoder = TextDecoderFactory.Create(decoderConfig, classCount, seed + 1);
         decoder = _decoder.Module;
         RegisterComponents();
@@ -40,7 +42,11 @@ internal sealed class RecognitionNetwork : nn.Module
     public ITextDecoder Decoder => _decoder;
 
     /// <summary>Decoder memory for images [B, 3, H, W]: [B, MaxLength + 1, D].</summary>
-    public Tensor Encode(Tensor images) => fmu.forward(encoder.forward(images));
+    public Tensor Encode(Tensor images)
+    {
+        var memory = fmu.forward(encoder.forward(images));
+        return EncoderConfig.NormalizeMemory ? memory_norm.forward(memory) : memory;
+    }
 
     /// <summary>Training loss for images [B, 3, H, W] and encoded targets [B, T].</summary>
     public Tensor ComputeLoss(Tensor images, Tensor targetIds, Random random)
