@@ -1,6 +1,5 @@
 using System.Globalization;
-using Dptr.MLNet.Clip;
-using Dptr.MLNet.Orp;
+using Dptr.MLNet;
 
 namespace Dptr.Cli.Commands;
 

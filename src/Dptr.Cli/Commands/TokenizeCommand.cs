@@ -1,4 +1,4 @@
-using Dptr.MLNet.Clip;
+using Dptr.MLNet;
 
 namespace Dptr.Cli.Commands;
 

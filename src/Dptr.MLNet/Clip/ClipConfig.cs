@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// Architecture of a CLIP model, read from / written to a Hugging Face <c>config.json</c>
@@ -113,7 +113,8 @@ public sealed class ClipConfig
             var c = new ClipConfig();
             c.ProjectionDim = GetInt(obj, "projection_dim", c.ProjectionDim);
             c.LogitScaleInitValue = GetDouble(obj, "logit_scale_init_value", c.LogitScaleInitValue);
-            if (obj["text_config"] is JsonObject t)
+            // Older HF configs keep the tower settings in "*_config_dict".
+            if ((obj["text_config"] ?? obj["text_config_dict"]) is JsonObject t)
             {
                 var x = c.Text;
                 x.VocabSize = GetInt(t, "vocab_size", x.VocabSize);
@@ -125,7 +126,7 @@ public sealed class ClipConfig
                 x.HiddenAct = GetString(t, "hidden_act", x.HiddenAct);
                 x.LayerNormEps = GetDouble(t, "layer_norm_eps", x.LayerNormEps);
             }
-            if (obj["vision_config"] is JsonObject v)
+            if ((obj["vision_config"] ?? obj["vision_config_dict"]) is JsonObject v)
             {
                 var x = c.Vision;
                 x.HiddenSize = GetInt(v, "hidden_size", x.HiddenSize);

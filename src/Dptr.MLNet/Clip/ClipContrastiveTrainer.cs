@@ -1,9 +1,10 @@
+using Dptr.MLNet.Clip;
 using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// Contrastive (CLIP) training of a <see cref="ClipModel"/> in place: symmetric InfoNCE over the batch with the learnable

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>Options of <see cref="ClipContrastiveTrainer"/> (contrastive pre-training of a small CLIP, e.g. on rendered word images).</summary>
 public sealed class ClipContrastiveTrainingOptions

@@ -2,7 +2,7 @@ using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// Turns SkiaSharp images into CLIP input tensors [3, S, S] (RGB, normalised with CLIP's mean/std, spec §2.2).

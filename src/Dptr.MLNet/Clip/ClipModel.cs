@@ -1,10 +1,11 @@
+using Dptr.MLNet.Clip;
 using System.Security.Cryptography;
 using System.Text;
 using Dptr.MLNet.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// A CLIP model (text + vision towers) with Hugging Face folder I/O (<c>config.json</c> + <c>model.safetensors</c>
@@ -221,16 +222,18 @@ public sealed class ClipModel : IDisposable
     /// <summary>DPTR text memory from token ids [B, L] (int64, zero-padded, L ≤ 77): [B, 1+L, W] float32.</summary>
     public Tensor EncodeTextMemory(Tensor tokenIds)
     {
-        using var output = EncodeText(tokenIds);
-        return output.Memory.detach().clone();
+        var output = EncodeText(tokenIds);
+        output.Pooled.Dispose();
+        return output.Memory;
     }
 
     /// <summary>CLIP text embeddings (projected EOT state) of the prompts: [B, P] float32, no gradient.</summary>
     public Tensor EncodeTextPooled(IReadOnlyList<string> prompts)
     {
         using var scope = NewDisposeScope();
-        using var output = EncodeText(Tokenize(prompts));
-        return output.Pooled.detach().clone().MoveToOuterDisposeScope();
+        var output = EncodeText(Tokenize(prompts));
+        output.Memory.Dispose();
+        return output.Pooled.MoveToOuterDisposeScope();
     }
 
     internal ClipTextOutput EncodeText(Tensor tokenIds)

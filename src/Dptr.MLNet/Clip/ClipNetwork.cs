@@ -60,7 +60,7 @@ internal sealed class ClipNetwork : nn.Module
     public void InitializeWeights(ClipConfig c, long seed)
     {
         using var _ = torch.no_grad();
-        var gen = new Generator((ulong)seed);
+        using var gen = new Generator((ulong)seed);
         void Normal(Tensor t, double std) => t.normal_(0, std, gen);
         foreach (var (name, p) in named_parameters())
         {

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>How <see cref="ClipImagePreprocessor"/> makes an image square.</summary>
 public enum ClipResizeMode

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>Hyper-parameters of the CLIP text tower (Hugging Face <c>text_config</c>). Defaults are HF's (ViT-B text tower, spec §2.1).</summary>
 public sealed class ClipTextConfig

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// OpenAI CLIP's byte-level BPE tokenizer, exact (spec §2.1): HTML-unescape twice, collapse whitespace, trim,
@@ -63,6 +63,9 @@ public sealed class ClipTokenizer
             throw new InvalidDataException($"CLIP vocabulary lacks '{StartToken}' or '{EndToken}'.");
         StartTokenId = sot;
         EndTokenId = eot;
+        // As CLIP's bpe cache: special tokens written in the text map to themselves.
+        _cache[StartToken] = [StartToken];
+        _cache[EndToken] = [EndToken];
         if (eot != _decoder.Length - 1)
             throw new InvalidDataException($"CLIP vocabulary: '{EndToken}' must have the highest id (the EOT position is found with argmax, spec §2.1); it has {eot} of {_decoder.Length - 1}.");
         foreach (char c in ByteToUnicode)
@@ -192,18 +195,30 @@ public sealed class ClipTokenizer
             }
         var words = wordCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(kv => (Symbols: InitialSymbols(kv.Key), Count: kv.Value)).ToList();
+        // Pair statistics are kept incrementally: counts, and which words contain each pair.
+        var pairCounts = new Dictionary<(string, string), int>();
+        var pairWords = new Dictionary<(string, string), HashSet<int>>();
+        void Count(int wi, int sign)
+        {
+            var (symbols, count) = words[wi];
+            for (int i = 0; i + 1 < symbols.Count; i++)
+            {
+                var p = (symbols[i], symbols[i + 1]);
+                int n = pairCounts.GetValueOrDefault(p) + sign * count;
+                if (n == 0) pairCounts.Remove(p); else pairCounts[p] = n;
+                if (sign > 0)
+                {
+                    if (!pairWords.TryGetValue(p, out var set)) pairWords[p] = set = [];
+                    set.Add(wi);
+                }
+            }
+        }
+        for (int wi = 0; wi < words.Count; wi++) Count(wi, +1);
         var merges = new List<(string, string)>();
         var produced = new HashSet<string>(StringComparer.Ordinal);
         foreach (char c in ByteToUnicode) { produced.Add(c.ToString()); produced.Add(c + "</w>"); }
         while (merges.Count < mergeCount)
         {
-            var pairCounts = new Dictionary<(string, string), int>();
-            foreach (var (symbols, count) in words)
-                for (int i = 0; i + 1 < symbols.Count; i++)
-                {
-                    var p = (symbols[i], symbols[i + 1]);
-                    pairCounts[p] = pairCounts.GetValueOrDefault(p) + count;
-                }
             (string, string)? best = null;
             int bestCount = 0;
             foreach (var (p, n) in pairCounts)
@@ -218,10 +233,22 @@ public sealed class ClipTokenizer
             if (best is not { } chosen) break; // every word is a single symbol
             merges.Add(chosen);
             produced.Add(chosen.Item1 + chosen.Item2);
-            foreach (var (symbols, _) in words) MergeInPlace(symbols, chosen.Item1, chosen.Item2);
+            foreach (int wi in pairWords[chosen].ToList())
+            {
+                Count(wi, -1);
+                MergeInPlace(words[wi].Symbols, chosen.Item1, chosen.Item2);
+                Count(wi, +1);
+            }
         }
         return merges;
     }
+
+    /// <summary>
+    /// A tokenizer for a self-made CLIP: <see cref="TrainBytePairMerges"/> on <paramref name="corpus"/> then
+    /// <see cref="FromMerges"/>. Vocabulary size = 512 + merges + 2.
+    /// </summary>
+    public static ClipTokenizer TrainFromCorpus(IEnumerable<string> corpus, int mergeCount) =>
+        FromMerges(TrainBytePairMerges(corpus, mergeCount));
 
     private static int ComparePair((string, string) a, (string, string) b)
     {

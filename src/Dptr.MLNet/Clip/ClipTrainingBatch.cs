@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// One contrastive batch: preprocessed images [B, 3, S, S] and their B prompts (pair i ↔ i). The trainer disposes

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>Progress report of <see cref="ClipContrastiveTrainer"/>.</summary>
 /// <param name="Step">Steps done (1-based).</param>

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Clip;
+namespace Dptr.MLNet;
 
 /// <summary>Hyper-parameters of the CLIP vision tower (Hugging Face <c>vision_config</c>). Defaults are HF's.</summary>
 public sealed class ClipVisionConfig

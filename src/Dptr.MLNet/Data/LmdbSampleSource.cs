@@ -1,5 +1,3 @@
-using LightningDB;
-
 namespace Dptr.MLNet.Data;
 
 /// <summary>Samples of one or more LMDB environments, concatenated in folder order.</summary>
@@ -50,19 +48,18 @@ internal sealed class LmdbSampleSource : ISampleSource, IDisposable
     private sealed class Reader(LmdbSampleSource source) : ISampleReader
     {
         private int _env = -1;
-        private LightningTransaction? _txn;
-        private LightningDatabase? _db;
+        private LmdbDatasetReader.Session? _session;
 
         public string ReadLabel(long row)
         {
             var (reader, index) = Enter(row);
-            return reader.ReadLabel(_txn!, _db!, index);
+            return reader.ReadLabel(_session!, index);
         }
 
         public byte[] ReadImage(long row)
         {
             var (reader, index) = Enter(row);
-            return reader.ReadImage(_txn!, _db!, index);
+            return reader.ReadImage(_session!, index);
         }
 
         public string ImagePath(long row) => throw new NotSupportedException("LMDB datasets have no image paths.");
@@ -79,8 +76,7 @@ internal sealed class LmdbSampleSource : ISampleSource, IDisposable
             if (env != _env)
             {
                 Close();
-                _txn = source._readers[env].BeginRead();
-                _db = _txn.OpenDatabase();
+                _session = source._readers[env].OpenSession();
                 _env = env;
             }
             return (source._readers[env], index);
@@ -88,10 +84,8 @@ internal sealed class LmdbSampleSource : ISampleSource, IDisposable
 
         private void Close()
         {
-            _db?.Dispose();
-            _txn?.Dispose();
-            _db = null;
-            _txn = null;
+            _session?.Dispose();
+            _session = null;
             _env = -1;
         }
 

@@ -68,6 +68,10 @@ public sealed class SyntheticTextOptions
     /// pixel at 32 px and become illegible). Ignored when no loaded font is this heavy.</summary>
     public int MinFontWeight { get; set; } = 350;
 
+    /// <summary>Encoding of the batch helpers' output: 0 = PNG (default, lossless), 1..100 = JPEG at that quality
+    /// (about 4× smaller files; MJSynth ships JPEG).</summary>
+    public int OutputJpegQuality { get; set; }
+
     /// <summary>What to do with a font file that cannot be loaded (default <see cref="BadRowAction.Throw"/>; Skip counts it).</summary>
     public BadRowAction OnBadFont { get; set; } = BadRowAction.Throw;
 
@@ -83,6 +87,7 @@ public sealed class SyntheticTextOptions
                      (nameof(ShadowProbability), ShadowProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
             if (p is < 0 or > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1].");
         if (MinJpegQuality is < 1 or > 90) throw new ArgumentOutOfRangeException(nameof(MinJpegQuality), MinJpegQuality, "MinJpegQuality must be in 1..90.");
+        if (OutputJpegQuality is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(OutputJpegQuality), OutputJpegQuality, "OutputJpegQuality must be 0 (PNG) or 1..100.");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), "must be at least 1.");
     }
 }

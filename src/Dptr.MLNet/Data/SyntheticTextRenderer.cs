@@ -72,15 +72,26 @@ public sealed class SyntheticTextRenderer : IDisposable
         return EncodePng(bitmap);
     }
 
+    /// <summary>Renders sample <paramref name="index"/> encoded per <see cref="SyntheticTextOptions.OutputJpegQuality"/> (PNG or JPEG).</summary>
+    public byte[] RenderEncoded(string text, int index)
+    {
+        if (_options.OutputJpegQuality == 0) return RenderPng(text, index);
+        using var bitmap = Render(text, index);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, _options.OutputJpegQuality)
+            ?? throw new InvalidOperationException("JPEG encoding failed.");
+        return data.ToArray();
+    }
+
     /// <summary>
-    /// Renders <paramref name="count"/> samples into a folder dataset (<c>images/*.png</c> + <c>labels.tsv</c>); sample
+    /// Renders <paramref name="count"/> samples into a folder dataset (<c>images/*.png</c> or <c>*.jpg</c> + <c>labels.tsv</c>); sample
     /// <c>i</c> shows <c>words[i % words.Count]</c>. Words no font covers are skipped and counted.
     /// </summary>
     public SyntheticRenderSummary RenderToFolder(IReadOnlyList<string> words, int count, string directory,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         using var writer = new FolderDatasetWriter(directory);
-        var summary = RenderBatches(words, count, (png, label) => writer.Add(png, label), writer.Directory, progress, cancellationToken);
+        string extension = _options.OutputJpegQuality == 0 ? ".png" : ".jpg";
+        var summary = RenderBatches(words, count, (image, label) => writer.Add(image, label, extension), writer.Directory, progress, cancellationToken);
         writer.Complete();
         return summary;
     }
@@ -145,7 +156,7 @@ public sealed class SyntheticTextRenderer : IDisposable
             Parallel.For(0, n, parallel, k =>
             {
                 string w = words[(start + k) % words.Count];
-                results[k] = coverable[w] ? RenderPng(w, start + k) : null;
+                results[k] = coverable[w] ? RenderEncoded(w, start + k) : null;
             });
             for (int k = 0; k < n; k++)
             {

@@ -1,6 +1,6 @@
 using Dptr.MLNet.Clip;
+using Dptr.MLNet.MLNet;
 using Dptr.MLNet.MLNet.Persistence;
-using Dptr.MLNet.Orp;
 using Microsoft.ML;
 
 namespace Dptr.MLNet;
@@ -69,5 +69,36 @@ public static class DptrCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new DptrPretrainEstimator(MLNetInternals.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// DPTR stage B: trains the scene-text recognizer (ViT → Feature Merge Unit → decoder) on labelled images, starting
+    /// from a pre-trained decoder (<see cref="DptrRecognizerOptions.PretrainedDecoder"/>) or from scratch.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="options">Columns, pre-trained decoder, encoder, optimisation, augmentation, validation, checkpoints.</param>
+    public static DptrRecognizerEstimator DptrRecognizer(this TransformsCatalog catalog, DptrRecognizerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new DptrRecognizerEstimator(MLNetInternals.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// Scores recognized text against labels: word accuracy (exact, case-insensitive, and the 36-character alphanumeric
+    /// protocol of PARSeq/OpenOCR), 1−NED, character accuracy, accuracy per label length and the worst examples.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="data">Data with the label and predicted-text columns (e.g. a recognizer's output).</param>
+    /// <param name="labelColumnName">Ground-truth text column.</param>
+    /// <param name="predictedTextColumnName">Recognized text column.</param>
+    /// <param name="confidenceColumnName">Optional confidence column (ranks the worst examples); null to ignore.</param>
+    /// <param name="worstExampleCount">How many wrong examples to keep.</param>
+    public static TextRecognitionMetrics EvaluateTextRecognition(this TransformsCatalog catalog, IDataView data, string labelColumnName = "Label",
+        string predictedTextColumnName = "PredictedText", string? confidenceColumnName = "Confidence", int worstExampleCount = 10)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        return TextRecognitionEvaluator.Evaluate(data, labelColumnName, predictedTextColumnName, confidenceColumnName, worstExampleCount);
     }
 }

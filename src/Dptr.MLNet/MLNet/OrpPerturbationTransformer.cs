@@ -1,7 +1,6 @@
 using Dptr.MLNet.MLNet.Mapping;
 using Dptr.MLNet.MLNet.Persistence;
 using Dptr.MLNet.MLNet.Training;
-using Dptr.MLNet.Orp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;

@@ -51,7 +51,7 @@ internal static class WeightInit
     {
         using var _ = no_grad();
         var bound = Math.Sqrt(6.0 / (4.0 * modelDim));
-        nn.init.uniform_(linear.weight!, -bound, bound, generator);
+        Uniform(linear.weight!, bound, generator);
         if (linear.bias is not null)
             nn.init.zeros_(linear.bias);
     }
@@ -63,9 +63,20 @@ internal static class WeightInit
         var w = conv.weight!;
         var fanIn = w.shape[1] * w.shape[2] * w.shape[3];
         var bound = 1.0 / Math.Sqrt(fanIn);
-        nn.init.uniform_(w, -bound, bound, generator);
+        Uniform(w, bound, generator);
         if (conv.bias is not null)
-            nn.init.uniform_(conv.bias, -bound, bound, generator);
+            Uniform(conv.bias, bound, generator);
+    }
+
+    /// <summary>
+    /// U(-bound, bound) drawn from <paramref name="generator"/>. (TorchSharp 0.107's <c>nn.init.uniform_</c> does not
+    /// honour its generator argument — construction then depended on the global RNG — so we sample ourselves.)
+    /// </summary>
+    public static void Uniform(Tensor tensor, double bound, Generator generator)
+    {
+        using var _ = no_grad();
+        using var values = rand(tensor.shape, ScalarType.Float32, generator: generator);
+        tensor.copy_(values.mul_(2 * bound).sub_(bound));
     }
 
     /// <summary>Turns a boolean "blocked" mask into the additive float mask scaled-dot-product attention takes (0 / -inf).</summary>

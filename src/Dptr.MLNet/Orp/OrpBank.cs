@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
-using Dptr.MLNet.Clip;
 using Dptr.MLNet.IO;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dptr.MLNet.Orp;
+namespace Dptr.MLNet;
 
 /// <summary>
 /// The ORP feature bank (spec §3): CLIP all-token image features F ∈ R^{N×T×D} (fp16) of natural, non-text images,
@@ -24,6 +23,9 @@ public sealed class OrpBank : IDisposable
 
     /// <summary>Image file extensions <see cref="Build(ClipModel, string, OrpBankOptions?, IProgress{OrpBankBuildProgress}?, CancellationToken)"/> reads from a folder.</summary>
     public static readonly IReadOnlyList<string> ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
+
+    /// <summary>Weight of the ORP noise added to the text memory: M + 0.1·noise, fixed (spec §3 step 5).</summary>
+    public const double NoiseWeight = 0.1;
 
     private const string FeaturesKey = "features";
     private bool _disposed;
@@ -100,17 +102,7 @@ public sealed class OrpBank : IDisposable
         try
         {
             var batch = new List<float[]>();
-            void Flush()
-            {
-                if (batch.Count == 0) return;
-                using var scope = torch.NewDisposeScope();
-                int plane = 3 * clip.ImageSize * clip.ImageSize;
-                var data = new float[batch.Count * plane];
-                for (int i = 0; i < batch.Count; i++) batch[i].CopyTo(data, i * plane);
-                var images = torch.tensor(data, [batch.Count, 3, clip.ImageSize, clip.ImageSize]);
-                chunks.Add(clip.EncodeImageTokens(images).to(ScalarType.Float16).cpu().MoveToOuterDisposeScope());
-                batch.Clear();
-            }
+            void Flush() => EncodeBatch(clip, batch, chunks);
             foreach (var file in files)
             {
                 ct.ThrowIfCancellationRequested();
@@ -145,6 +137,55 @@ public sealed class OrpBank : IDisposable
         {
             foreach (var c in chunks) c.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Builds a bank from <paramref name="count"/> synthetic non-text images rendered in memory (see
+    /// <see cref="GenerateNaturalLikeImages"/>), for when no natural-image folder is available. Deterministic for a seed.
+    /// </summary>
+    public static OrpBank BuildSynthetic(ClipModel clip, int count, int seed, OrpBankOptions? options = null,
+                                         IProgress<OrpBankBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        options ??= new OrpBankOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
+        var pre = new ClipImagePreprocessor(clip.ImageSize, options.ResizeMode);
+        var rng = new Random(seed);
+        var chunks = new List<Tensor>();
+        var batch = new List<float[]>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using (var bitmap = RenderNaturalLike(rng, Math.Max(clip.ImageSize, 64))) batch.Add(pre.ToChw(bitmap));
+                if (batch.Count == options.BatchSize || i == count - 1)
+                {
+                    EncodeBatch(clip, batch, chunks);
+                    progress?.Report(new OrpBankBuildProgress(i + 1, count, 0));
+                }
+            }
+            var names = Enumerable.Range(0, count).Select(i => $"synthetic:{seed}:{i}").ToList();
+            return new OrpBank(torch.cat(chunks, 0), names, clip.Fingerprint, 0);
+        }
+        finally
+        {
+            foreach (var c in chunks) c.Dispose();
+        }
+    }
+
+    // Encodes preprocessed images (CHW floats) with CLIP's image tower; appends fp16 CPU features; clears the batch.
+    private static void EncodeBatch(ClipModel clip, List<float[]> batch, List<Tensor> chunks)
+    {
+        if (batch.Count == 0) return;
+        using var scope = torch.NewDisposeScope();
+        int plane = 3 * clip.ImageSize * clip.ImageSize;
+        var data = new float[batch.Count * plane];
+        for (int i = 0; i < batch.Count; i++) batch[i].CopyTo(data, i * plane);
+        var images = torch.tensor(data, [batch.Count, 3, clip.ImageSize, clip.ImageSize]);
+        chunks.Add(clip.EncodeImageTokens(images).to(ScalarType.Float16).cpu().MoveToOuterDisposeScope());
+        batch.Clear();
     }
 
     /// <summary>Wraps existing features [N, T, D] (any float dtype; stored as fp16 on the CPU) as a bank.</summary>
@@ -234,6 +275,20 @@ public sealed class OrpBank : IDisposable
             ? Permutation(Tokens, random)[..memoryTokens]
             : Enumerable.Range(0, memoryTokens).Select(_ => (long)random.Next(Tokens)).ToArray();
         return Gather(torch.tensor(imgs), torch.tensor(toks)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Returns <paramref name="memory"/> + <see cref="NoiseWeight"/>·<see cref="SampleNoise(int, int, Generator?)"/> for a text
+    /// memory [B, T, D] (spec §3, pre-training only); D must equal <see cref="Width"/>. The input is not modified.
+    /// </summary>
+    public Tensor Perturb(Tensor memory, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        if (memory.dim() != 3 || memory.shape[2] != Width)
+            throw new ArgumentException($"ORP: the text memory must be [B, T, {Width}] to match the bank width, got [{string.Join(",", memory.shape)}].", nameof(memory));
+        using var scope = torch.NewDisposeScope();
+        var noise = SampleNoise((int)memory.shape[0], (int)memory.shape[1], generator).to(memory.device).to(memory.dtype);
+        return (memory + NoiseWeight * noise).MoveToOuterDisposeScope();
     }
 
     private Tensor Gather(Tensor imgs, Tensor toks) =>

@@ -1,4 +1,4 @@
-namespace Dptr.MLNet.Orp;
+namespace Dptr.MLNet;
 
 /// <summary>Progress of building an <see cref="OrpBank"/>.</summary>
 /// <param name="Done">Images processed (encoded or skipped).</param>

@@ -1,6 +1,5 @@
-using Dptr.MLNet.Clip;
 
-namespace Dptr.MLNet.Orp;
+namespace Dptr.MLNet;
 
 /// <summary>Options of <see cref="OrpBank.Build(ClipModel, string, OrpBankOptions?, IProgress{OrpBankBuildProgress}?, CancellationToken)"/>.</summary>
 public sealed class OrpBankOptions

@@ -1,6 +1,5 @@
 using Dptr.Cli.Commands;
 using Dptr.MLNet.Clip;
-using Dptr.MLNet.Orp;
 
 namespace Dptr.MLNet.Tests.Clip;
 

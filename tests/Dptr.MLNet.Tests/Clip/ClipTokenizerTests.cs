@@ -34,6 +34,8 @@ public sealed class ClipTokenizerTests
         // HTML is unescaped (twice): "&amp;#39;" -> "&#39;" -> "'".
         Assert.AreEqual(Ids(tok.Encode("'hello'")), Ids(tok.Encode("&amp;#39;hello&#39;")));
         Assert.AreEqual("49406 262 3306 262 49407", Ids(tok.Encode("'hello'")));
+        // Special tokens written in the text are kept whole (CLIP's bpe cache is seeded with them).
+        Assert.AreEqual("49406 3306 49407 49407", Ids(tok.Encode("hello <|endoftext|>")));
     }
 
     [TestMethod]
@@ -110,6 +112,15 @@ public sealed class ClipTokenizerTests
             Assert.AreEqual(3 + 2, tok.Encode("x,y").Length);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void TrainedMergesFollowPairFrequencyWithOrdinalTies()
+    {
+        // Words: "abab" ×2, "ab" ×1 → symbols a b a b</w> (×2), a b</w>.
+        // Pair counts: (a,b)=2, (b,a)=2, (a,b</w>)=3 → first merge "a b</w>"; then (a,b)=2 vs (b,ab</w>)=2 → ordinal: "a b".
+        var merges = ClipTokenizer.TrainBytePairMerges(["abab abab", "AB"], 2);
+        CollectionAssert.AreEqual(new[] { ("a", "b</w>"), ("a", "b") }, merges);
     }
 
     [TestMethod]

@@ -11,14 +11,23 @@ public sealed class LmdbDatasetTests
 {
     private static string WriteLmdb(string dir, IEnumerable<(byte[] image, string label)> samples)
     {
-        using var writer = new LmdbDatasetWriter(dir, 64L << 20);
+        using var writer = new LmdbDatasetWriter(dir);
         foreach (var (image, label) in samples) writer.Add(image, label);
         writer.Complete();
         return dir;
     }
 
-    /// <summary>Writes raw key/values (for malformed datasets).</summary>
+    /// <summary>Writes raw key/values (for malformed datasets) as an LMDB 0.9 file (py-lmdb format).</summary>
     private static void WriteRaw(string dir, params (string key, byte[] value)[] entries)
+    {
+        Directory.CreateDirectory(dir);
+        using var writer = new Lmdb09Writer(Path.Combine(dir, "data.mdb"));
+        foreach (var (k, v) in entries.OrderBy(e => e.key, StringComparer.Ordinal)) writer.Add(Encoding.ASCII.GetBytes(k), v);
+        writer.Complete();
+    }
+
+    /// <summary>Writes key/values with LightningDB's native LMDB 1.0 (data version 3).</summary>
+    private static void WriteNative(string dir, params (string key, byte[] value)[] entries)
     {
         Directory.CreateDirectory(dir);
         LmdbNativeLoader.EnsureInstalled();
@@ -28,6 +37,44 @@ public sealed class LmdbDatasetTests
         using var db = txn.OpenDatabase();
         foreach (var (k, v) in entries) txn.Put(db, Encoding.ASCII.GetBytes(k), v).ThrowOnError();
         txn.Commit().ThrowOnError();
+    }
+
+    [TestMethod]
+    public void LargeDataset_ManyPagesBranchesAndOverflow_RoundTrips()
+    {
+        string dir = Path.Combine(DataTestUtil.TempDir(), "big");
+        var rng = new Random(3);
+        var samples = Enumerable.Range(0, 3000).Select(i =>
+        {
+            var bytes = new byte[i % 97 == 0 ? 9000 + i : 20 + rng.Next(200)]; // some values span several overflow pages
+            rng.NextBytes(bytes);
+            return (bytes, "w" + i);
+        }).ToList();
+        WriteLmdb(dir, samples);
+        Assert.AreEqual(1, Lmdb09File.ReadVersion(Path.Combine(dir, "data.mdb")));
+        var rows = DataTestUtil.ReadAll(new MLContext(1).Data.LoadFromLmdb(dir, new DatasetLoaderOptions { ImageMode = ImageColumnMode.Bytes }), true);
+        Assert.HasCount(samples.Count, rows);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            Assert.AreEqual(samples[i].Item2, rows[i].label);
+            CollectionAssert.AreEqual(samples[i].bytes, rows[i].bytes, $"row {i}");
+        }
+        using var file = Lmdb09File.Open(Path.Combine(dir, "data.mdb"));
+        Assert.AreEqual(2 * 3000 + 1, file.Entries);
+        Assert.IsNull(file.Get("image-000003001"u8));
+        Assert.IsNull(file.Get("aaa"u8));
+        Assert.IsNull(file.Get("zzz"u8));
+    }
+
+    [TestMethod]
+    public void NativeLmdb10File_IsReadThroughLightningDB()
+    {
+        string dir = Path.Combine(DataTestUtil.TempDir(), "native");
+        WriteNative(dir, ("num-samples", "1"u8.ToArray()), ("image-000000001", DataTestUtil.Png(4, 4, 9)), ("label-000000001", "native"u8.ToArray()));
+        Assert.AreNotEqual(1, Lmdb09File.ReadVersion(Path.Combine(dir, "data.mdb")));
+        var rows = DataTestUtil.ReadAll(new MLContext(1).Data.LoadFromLmdb(dir, new DatasetLoaderOptions { ImageMode = ImageColumnMode.Bytes }), true);
+        Assert.AreEqual("native", rows.Single().label);
+        CollectionAssert.AreEqual(DataTestUtil.Png(4, 4, 9), rows[0].bytes);
     }
 
     [TestMethod]
@@ -77,6 +124,21 @@ public sealed class LmdbDatasetTests
         Assert.AreEqual(1, options.Report.DroppedTooLong);
         Assert.AreEqual(1, options.Report.DroppedEmpty);
         Assert.AreEqual(1, options.Report.DroppedOutsideCharset);
+    }
+
+    [TestMethod]
+    public void LabelOnlyDataset_WrittenWithAddLabel_ReadsInLabelOnlyMode()
+    {
+        string dir = Path.Combine(DataTestUtil.TempDir(), "text.lmdb");
+        using (var writer = new LmdbDatasetWriter(dir))
+        {
+            foreach (var w in new[] { "alpha", "beta", "gamma" }) writer.AddLabel(w);
+            Assert.ThrowsExactly<InvalidOperationException>(() => writer.Add(DataTestUtil.Png(2, 2, 0), "mixed"));
+            writer.Complete();
+        }
+        var labels = DataTestUtil.ReadAll(new MLContext(1).Data.LoadFromLmdb(dir, new DatasetLoaderOptions { ImageMode = ImageColumnMode.None }), false);
+        CollectionAssert.AreEqual(new[] { "alpha", "beta", "gamma" }, labels.Select(l => l.label).ToArray());
+        Assert.IsFalse(Directory.EnumerateDirectories(Path.GetDirectoryName(dir)!, ".text.lmdb.tmp-*").Any(), "temp folder must be renamed away");
     }
 
     [TestMethod]

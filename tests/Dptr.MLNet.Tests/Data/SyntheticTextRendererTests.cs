@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dptr.MLNet.Data;
+using Microsoft.ML;
 using SkiaSharp;
 
 namespace Dptr.MLNet.Tests.Data;
@@ -72,6 +73,22 @@ public sealed class SyntheticTextRendererTests
         for (int i = 0; i < fa.Length; i++) CollectionAssert.AreEqual(File.ReadAllBytes(fa[i]), File.ReadAllBytes(fb[i]));
         CollectionAssert.AreEqual(File.ReadAllLines(Path.Combine(root, "a", "labels.tsv")), File.ReadAllLines(Path.Combine(root, "b", "labels.tsv")));
         StringAssert.EndsWith(File.ReadAllLines(Path.Combine(root, "a", "labels.tsv"))[1], "\tBeta");
+    }
+
+    [TestMethod]
+    public void JpegOutput_FolderUsesJpgFiles()
+    {
+        string dir = Path.Combine(DataTestUtil.TempDir(), "jpg");
+        using var r = new SyntheticTextRenderer(new SyntheticTextOptions { FontDirectory = FontDir(), OutputJpegQuality = 85 });
+        var bytes = r.RenderEncoded("jpeg", 0);
+        Assert.AreEqual(0xFF, bytes[0]);
+        Assert.AreEqual(0xD8, bytes[1]);
+        r.RenderToFolder(["one", "two"], 2, dir);
+        StringAssert.EndsWith(File.ReadAllLines(Path.Combine(dir, "labels.tsv"))[0], ".jpg\tone");
+        var view = new Microsoft.ML.MLContext(1).Data.LoadFromImageFolder(dir, new DatasetLoaderOptions { ImageMode = ImageColumnMode.MLImage });
+        var ml = new Microsoft.ML.MLContext(1);
+        var px = ml.Transforms.ResizeImages("R", 64, 16, "Image").Append(ml.Transforms.ExtractPixels("P", "R")).Fit(view).Transform(view);
+        Assert.AreEqual(2, Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<Microsoft.ML.Data.VBuffer<float>>(px, "P").Count(v => v.Length == 3 * 16 * 64));
     }
 
     [TestMethod]

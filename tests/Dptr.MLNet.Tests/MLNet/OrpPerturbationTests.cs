@@ -1,5 +1,4 @@
 using Dptr.MLNet.MLNet.Training;
-using Dptr.MLNet.Orp;
 using Dptr.MLNet.Tests.Common;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -31,7 +30,7 @@ public sealed class OrpPerturbationTests
         return OrpBank.FromFeatures(tensor);
     }
 
-    private static (IDataView Data, float[][] Clean, ClipTextEmbeddingTransformer Embed) Memories(MLContext ml, Dptr.MLNet.Clip.ClipModel clip, int rows)
+    private static (IDataView Data, float[][] Clean, ClipTextEmbeddingTransformer Embed) Memories(MLContext ml, ClipModel clip, int rows)
     {
         var data = ml.Data.LoadFromEnumerable(TinyModels.Words.Take(rows).Select(w => new Row { Label = w }));
         var embed = ml.Transforms.ClipTextEmbedding("Memory", "Label", clip).Fit(data);

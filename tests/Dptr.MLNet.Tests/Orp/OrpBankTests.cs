@@ -1,5 +1,4 @@
 using Dptr.MLNet.Clip;
-using Dptr.MLNet.Orp;
 using Dptr.MLNet.Tests.Clip;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,6 +46,18 @@ public sealed class OrpBankTests
         using var r2 = bank.SampleNoise(8, 78, new Random(1));
         Assert.IsTrue(r1.allclose(r2, 0, 0));
         Assert.AreEqual(8, Enumerable.Range(0, 8).Select(b => (int)r1[b, 0, 0].item<float>() / 100).Distinct().Count());
+    }
+
+    [TestMethod]
+    public void PerturbAddsTenthOfSampledNoise()
+    {
+        using var bank = CodedBank(n: 6, t: 90);
+        using var memory = torch.ones(4, 78, 4);
+        using var perturbed = bank.Perturb(memory, new Generator(11));
+        using var noise = bank.SampleNoise(4, 78, new Generator(11));
+        Assert.IsTrue(perturbed.allclose(memory + 0.1 * noise, 1e-6, 1e-6));
+        Assert.AreEqual(1f, memory[0, 0, 0].item<float>(), "input unchanged");
+        Assert.ThrowsExactly<ArgumentException>(() => bank.Perturb(torch.ones(4, 78, 5)));
     }
 
     [TestMethod]
@@ -112,6 +123,19 @@ public sealed class OrpBankTests
             StringAssert.Contains(notBank.Message, "not a DPTR ORP bank");
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [TestMethod]
+    public void SyntheticBankIsDeterministicAndSized()
+    {
+        using var clip = TinyClip.Create();
+        using var a = OrpBank.BuildSynthetic(clip, 5, seed: 4, new OrpBankOptions { BatchSize = 3 });
+        using var b = OrpBank.BuildSynthetic(clip, 5, seed: 4);
+        Assert.AreEqual(5, a.Count);
+        Assert.AreEqual(17, a.Tokens);
+        Assert.AreEqual(32, a.Width);
+        Assert.IsTrue(a.Features.to(ScalarType.Float32).allclose(b.Features.to(ScalarType.Float32), 0, 0));
+        Assert.IsFalse(a.Features[0].to(ScalarType.Float32).allclose(a.Features[1].to(ScalarType.Float32), 1e-2, 1e-2), "images differ");
     }
 
     private sealed class SyncProgress(Action<OrpBankBuildProgress> action) : IProgress<OrpBankBuildProgress>

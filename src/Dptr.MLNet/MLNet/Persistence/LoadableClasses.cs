@@ -11,3 +11,5 @@ using Microsoft.ML;
     typeof(SignatureLoadModel), "Dptr ORP perturbation", "DptrOrpPerturbation")]
 [assembly: LoadableClass(typeof(DptrPretrainTransformer), typeof(PersistedTransformerLoader<DptrPretrainTransformer>), null,
     typeof(SignatureLoadModel), "Dptr pre-trained decoder", "DptrPretrainDecoder")]
+[assembly: LoadableClass(typeof(DptrRecognizerTransformer), typeof(PersistedTransformerLoader<DptrRecognizerTransformer>), null,
+    typeof(SignatureLoadModel), "Dptr recognizer", "DptrRecognizer")]

@@ -56,9 +56,11 @@ internal sealed class DataViewTrainingRun<T>
     /// <param name="toBatch">Samples → (input tensor, target ids) on the training device.</param>
     /// <param name="loss">Scalar loss of a batch.</param>
     /// <param name="predict">Texts predicted for a batch of inputs (eval mode, no gradient), for validation.</param>
+    /// <param name="onStep">Told the 0-based step before its batch is built (e.g. for freezing schedules).</param>
     public DataViewTrainingSummary Run(IDataView train, nn.Module module,
         Func<IReadOnlyList<LabelledSample<T>>, (Tensor Input, Tensor Targets)> toBatch,
-        Func<Tensor, Tensor, Random, Tensor> loss, Func<IReadOnlyList<LabelledSample<T>>, IReadOnlyList<string>> predict)
+        Func<Tensor, Tensor, Random, Tensor> loss, Func<IReadOnlyList<LabelledSample<T>>, IReadOnlyList<string>> predict,
+        Action<long>? onStep = null)
     {
         var host = MLNetInternals.Register(_env, "Dptr." + _stage);
         using var ch = host.Start(_stage);
@@ -111,7 +113,11 @@ internal sealed class DataViewTrainingRun<T>
             if (report.ValidationAccuracy is double acc) ch.Info($"{_stage}: step {report.Step}/{report.TotalSteps} loss {report.Loss:F4} validation accuracy {acc:P2}");
         });
 
-        using var loop = new TrainingLoop(module, loopOptions, step => toBatch(batches.At(step)), loss, validate);
+        using var loop = new TrainingLoop(module, loopOptions, step =>
+        {
+            onStep?.Invoke(step);
+            return toBatch(batches.At(step));
+        }, loss, validate);
         if (_options.ResumeFrom is not null)
         {
             loop.Resume(_options.ResumeFrom);
@@ -168,7 +174,10 @@ internal sealed class DataViewTrainingRun<T>
                      return pos =>
                      {
                          string? cleaned = CheckLabel(label(), pos, out _);
-                         return cleaned is null ? (LabelledSample<T>?)null : new LabelledSample<T>(input(), cleaned, pos);
+                         if (cleaned is null) return null;
+                         T value = input();
+                         // A reader returns null for an input it skipped (e.g. an unreadable image in Skip mode).
+                         return value is null ? null : new LabelledSample<T>(value, cleaned, pos);
                      };
                  }, _options.CancellationToken))
         {

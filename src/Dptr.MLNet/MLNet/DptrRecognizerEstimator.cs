@@ -1,0 +1,119 @@
+using Dptr.MLNet.Modeling;
+using Dptr.MLNet.MLNet;
+using Dptr.MLNet.MLNet.Persistence;
+using Dptr.MLNet.MLNet.Training;
+using Dptr.MLNet.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dptr.MLNet;
+
+/// <summary>
+/// Trains the DPTR recognizer (spec §1 stage B, §6.2): ViT → Feature Merge Unit → decoder, with the decoder copied from
+/// a <see cref="DptrPretrainTransformer"/> (DPTR) or initialised from scratch (baseline), on labelled images.
+/// </summary>
+public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransformer>
+{
+    private readonly IHostEnvironment _env;
+    private readonly DptrRecognizerOptions _options;
+
+    internal DptrRecognizerEstimator(IHostEnvironment env, DptrRecognizerOptions options)
+    {
+        _env = env;
+        _options = options;
+    }
+
+    /// <summary>Trains on the data's image and label columns.</summary>
+    /// <exception cref="TrainingDivergedException">A loss became NaN/infinite (the message names the step; the last checkpoint is kept).</exception>
+    public DptrRecognizerTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
+        o.ValidateCommon();
+        if (o.FreezeDecoderSteps < 0) throw new ArgumentOutOfRangeException(nameof(o.FreezeDecoderSteps), "FreezeDecoderSteps must be ≥ 0");
+        o.Augmentation?.Validate();
+        var reader = new RecognizerImageReader(o.ImageColumnName, o.ImageHeight, o.ImageWidth, o.InvalidImages == InvalidLabelHandling.Skip);
+        reader.Validate(input.Schema);
+        DataViewBatches.TextGetterCheck(input.Schema, o.LabelColumnName);
+        if (o.ValidationData is not null) reader.Validate(o.ValidationData.Schema);
+
+        var pre = o.PretrainedDecoder;
+        var charset = pre?.Charset ?? o.ResolveCharset();
+        var decoderConfig = pre?.Decoder.Config ?? o.Decoder.ToConfig(o.Width, charset.MaxLength);
+        var encoderConfig = o.Encoder.ToConfig(decoderConfig.Dim);
+        int seed = o.Seed ?? MLNetInternals.GetSeed(_env) ?? 0;
+        var device = MLNetInternals.GetDevice(_env);
+
+        var network = new RecognitionNetwork(encoderConfig, decoderConfig, charset.ClassCount, seed);
+        try
+        {
+            if (pre is not null) network.LoadDecoderFrom(pre.Decoder);
+            network.to(device);
+            var augmentation = o.Augmentation is null ? null : new ImageAugmentation(o.Augmentation, seed, normalizedInput: true);
+            var decoderParameters = network.Decoder.Module.parameters().ToArray();
+            long currentStep = 0;
+
+            var run = new DataViewTrainingRun<float[]?>(_env, "finetune", o, charset, [o.ImageColumnName], reader.Bind, seed);
+            var summary = run.Run(input, network,
+                batch =>
+                {
+                    var images = Stack(batch, device);
+                    if (augmentation is not null) images = augmentation.Apply(images, training: true);
+                    return (images, charset.EncodeBatch(batch.Select(s => s.Label).ToList()).to(device));
+                },
+                (images, targets, random) =>
+                {
+                    // The decoder stays frozen for the first FreezeDecoderSteps steps (no gradient → AdamW skips it).
+                    bool frozen = currentStep < o.FreezeDecoderSteps;
+                    foreach (var p in decoderParameters) p.requires_grad = !frozen;
+                    currentStep++;
+                    return network.ComputeLoss(images, targets, random);
+                },
+                batch =>
+                {
+                    using var scope = NewDisposeScope();
+                    return charset.DecodeProbabilities(network.Decode(Stack(batch, device))).Select(d => d.Text).ToList();
+                },
+                onStep: step => currentStep = step);
+            foreach (var p in decoderParameters) p.requires_grad = true;
+            return new DptrRecognizerTransformer(network, charset, new DptrRecognizerTransformer.Columns(o.ImageColumnName, o.ImageHeight, o.ImageWidth,
+                    o.PredictedTextColumnName, o.ConfidenceColumnName, o.OutputCharacterConfidences ? o.CharacterConfidencesColumnName : null,
+                    o.InvalidImages), summary, reader.Skipped, pre is not null, device);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    internal static Tensor Stack(IReadOnlyList<float[]?> images, Device device)
+    {
+        int len = RecognizerImageReader.SampleLength;
+        var flat = new float[images.Count * len];
+        for (int i = 0; i < images.Count; i++) images[i]?.CopyTo(flat, i * len);
+        return tensor(flat, [images.Count, 3, ImageColumnConverter.TargetHeight, ImageColumnConverter.TargetWidth]).to(device);
+    }
+
+    private static Tensor Stack(IReadOnlyList<LabelledSample<float[]?>> batch, Device device) => Stack(batch.Select(s => s.Input).ToList(), device);
+
+    /// <summary>Adds the predicted-text and confidence columns to the schema shape.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        if (!inputSchema.TryFindColumn(_options.ImageColumnName, out _))
+            throw new ArgumentException($"image column '{_options.ImageColumnName}' not found");
+        if (!inputSchema.TryFindColumn(_options.LabelColumnName, out var label))
+            throw new ArgumentException($"label column '{_options.LabelColumnName}' not found");
+        if (label.ItemType != TextDataViewType.Instance)
+            throw new ArgumentException($"label column '{_options.LabelColumnName}' must be text, got {label.GetTypeString()}");
+        var cols = inputSchema.ToDictionary(c => c.Name);
+        cols[_options.PredictedTextColumnName] = MLNetInternals.MakeColumn(_options.PredictedTextColumnName, TextDataViewType.Instance);
+        cols[_options.ConfidenceColumnName] = MLNetInternals.MakeColumn(_options.ConfidenceColumnName, NumberDataViewType.Single);
+        if (_options.OutputCharacterConfidences)
+            cols[_options.CharacterConfidencesColumnName] = MLNetInternals.MakeColumn(_options.CharacterConfidencesColumnName, new VectorDataViewType(NumberDataViewType.Single));
+        return new SchemaShape(cols.Values);
+    }
+}

@@ -1,0 +1,51 @@
+namespace Dptr.MLNet;
+
+/// <summary>
+/// Options of <c>mlContext.Transforms.DptrRecognizer</c>: the fine-tuned recognizer (spec §1 stage B): ViT encoder on
+/// 32×128 images → Feature Merge Unit → decoder, initialised from a <see cref="DptrPretrainTransformer"/> (DPTR) or from
+/// scratch (the baseline).
+/// </summary>
+public sealed class DptrRecognizerOptions : DptrTrainerOptions
+{
+    /// <summary>
+    /// Image column: a float vector from <c>ExtractPixels</c> (planar, 0..255, any size: resized to 32×128), or an
+    /// <c>MLImage</c> column (resized and normalised here). Default <c>"Image"</c>.
+    /// </summary>
+    public string ImageColumnName { get; set; } = "Image";
+
+    /// <summary>Height of the <c>ExtractPixels</c> vectors (the <c>ResizeImages</c> height). Default 32.</summary>
+    public int ImageHeight { get; set; } = 32;
+
+    /// <summary>Width of the <c>ExtractPixels</c> vectors. Default 128.</summary>
+    public int ImageWidth { get; set; } = 128;
+
+    /// <summary>
+    /// The pre-trained decoder (DPTR): its weights are copied exactly, and its charset, architecture and width are used.
+    /// Null trains the decoder from scratch (the baseline DPTR is compared against).
+    /// </summary>
+    public DptrPretrainTransformer? PretrainedDecoder { get; set; }
+
+    /// <summary>Decoder architecture when <see cref="PretrainedDecoder"/> is null.</summary>
+    public DecoderOptions Decoder { get; set; } = new();
+
+    /// <summary>Model width when <see cref="PretrainedDecoder"/> is null (else the pre-trained width). Default 128 (paper: 512).</summary>
+    public int Width { get; set; } = 128;
+
+    /// <summary>Image encoder and FMU.</summary>
+    public EncoderOptions Encoder { get; set; } = new();
+
+    /// <summary>Training-time augmentation (never at evaluation); null = none. Default none.</summary>
+    public ImageAugmentationOptions? Augmentation { get; set; }
+
+    /// <summary>Keep the decoder frozen for this many first steps, so the new encoder and FMU adapt to it first. Default 0.</summary>
+    public int FreezeDecoderSteps { get; set; }
+
+    /// <summary>Also output per-character confidences (a variable-length float vector). Default false.</summary>
+    public bool OutputCharacterConfidences { get; set; }
+
+    /// <summary>Name of the per-character confidence column. Default <c>"CharacterConfidences"</c>.</summary>
+    public string CharacterConfidencesColumnName { get; set; } = "CharacterConfidences";
+
+    /// <summary>What to do with a row whose image cannot be read. Default <see cref="InvalidLabelHandling.Throw"/> (the error names the row).</summary>
+    public InvalidLabelHandling InvalidImages { get; set; } = InvalidLabelHandling.Throw;
+}
