@@ -1,5 +1,5 @@
+using Dptr.MLNet;
 using System.Globalization;
-using Dptr.MLNet.Clip;
 using Dptr.MLNet.Data;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,9 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dptr.MLNet;
-using Dptr.MLNet.Clip;
 using Dptr.MLNet.Data;
-using Dptr.MLNet.Orp;
 using Microsoft.ML;
 
 namespace Dptr.Cli.Commands;

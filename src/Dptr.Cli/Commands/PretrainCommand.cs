@@ -1,8 +1,6 @@
 using System.Globalization;
 using Dptr.MLNet;
-using Dptr.MLNet.Clip;
 using Dptr.MLNet.Data;
-using Dptr.MLNet.Orp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
