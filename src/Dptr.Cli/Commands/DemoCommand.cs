@@ -39,8 +39,9 @@ internal sealed class DemoCommand : ICliCommand
         int ClipLayers, int Width, int BankImages, int PretrainSteps, int PretrainBatch, int FinetuneSteps, int FinetuneBatch)
     {
         // Full: ~15 min on 2 cores. Few labelled images, many more text-only words, so pre-training has room to help.
-        public static readonly DemoSizes Full = new(TextWords: 6000, TrainImages: 800, ValidationImages: 100, TestImages: 300, ClipSteps: 150,
-            ClipImages: 1536, ClipLayers: 1, Width: 128, BankImages: 96, PretrainSteps: 600, PretrainBatch: 64, FinetuneSteps: 400, FinetuneBatch: 32);
+        // Width 64 keeps a step cheap enough for ~800 pre-training and ~500 fine-tuning steps in budget (more steps beat more width here).
+        public static readonly DemoSizes Full = new(TextWords: 8000, TrainImages: 600, ValidationImages: 100, TestImages: 300, ClipSteps: 200,
+            ClipImages: 2048, ClipLayers: 1, Width: 64, BankImages: 96, PretrainSteps: 800, PretrainBatch: 64, FinetuneSteps: 500, FinetuneBatch: 32);
 
         public static readonly DemoSizes Quick = new(TextWords: 1500, TrainImages: 256, ValidationImages: 48, TestImages: 64, ClipSteps: 30,
             ClipImages: 384, ClipLayers: 1, Width: 64, BankImages: 64, PretrainSteps: 120, PretrainBatch: 64, FinetuneSteps: 80, FinetuneBatch: 32);
@@ -74,7 +75,7 @@ internal sealed class DemoCommand : ICliCommand
 
         // (1) Words and rendered images.
         string dataDir = Path.Combine(outDir, "data");
-        string sig = $"data v1 {z.TextWords} {z.TrainImages} {z.ValidationImages} {z.TestImages} seed {seed}";
+        string sig = $"data v2 {z.TextWords} {z.TrainImages} {z.ValidationImages} {z.TestImages} seed {seed}";
         var clock = Stopwatch.StartNew();
         string wordsSource;
         if (!steps.IsDone("data", sig))
@@ -159,7 +160,7 @@ internal sealed class DemoCommand : ICliCommand
         // (4) Text-only pre-training.
         clock.Restart();
         string pretrainZip = Path.Combine(outDir, "pretrain.zip");
-        var ps = new PretrainSettings { Steps = z.PretrainSteps, BatchSize = z.PretrainBatch, Seed = seed, Depth = 2, Heads = 4 };
+        var ps = new PretrainSettings { LearningRate = 3e-3, Steps = z.PretrainSteps, BatchSize = z.PretrainBatch, Seed = seed, Depth = 2, Heads = 4 };
         sig = $"pretrain v1 {ps} clip {clipSig} bank {steps.Signature("bank")}";
         string pretrainNote;
         if (!steps.IsDone("pretrain", sig) || !File.Exists(pretrainZip))
@@ -182,7 +183,7 @@ internal sealed class DemoCommand : ICliCommand
         timings["pretrain"] = clock.Elapsed.TotalSeconds;
 
         // (5) Fine-tuning: DPTR decoder vs from scratch, same budget and seed.
-        var fs = new FinetuneSettings { Steps = z.FinetuneSteps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width, EncoderDepth = 2, EncoderHeads = 4 };
+        var fs = new FinetuneSettings { LearningRate = 2e-3, Steps = z.FinetuneSteps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width, EncoderDepth = 2, EncoderHeads = 4 };
         var metrics = new Dictionary<string, JsonElement>();
         foreach (var (name, fromPretrained) in new[] { ("dptr", true), ("scratch", false) })
         {
@@ -240,8 +241,9 @@ internal sealed class DemoCommand : ICliCommand
     }
 
     /// <summary>
-    /// Words of 3–10 letters: the system dictionary when present (lower-case entries with letters only), else the
-    /// built-in generator (which adds capitals, digits and punctuation). Deterministic for a seed.
+    /// Lower-case words of 3–10 letters: the system dictionary when present, else the built-in generator (lower-cased,
+    /// letters only). Deterministic for a seed. Lower case only: CLIP's memory is case-insensitive (spec §2.1), and 26
+    /// symbols keep the small CPU models learnable in the demo's budget.
     /// </summary>
     internal static (List<string> Words, string Source) DemoWords(int count, int seed)
     {
@@ -249,7 +251,7 @@ internal sealed class DemoCommand : ICliCommand
         if (File.Exists(EnglishWordGenerator.SystemWordList))
         {
             var dict = File.ReadLines(EnglishWordGenerator.SystemWordList).Select(w => w.Trim())
-                .Where(w => w.Length is >= 3 and <= 10 && w.All(char.IsAsciiLetter)).Distinct(StringComparer.Ordinal).ToList();
+                .Select(w => w.ToLowerInvariant()).Where(w => w.Length is >= 3 and <= 10 && w.All(char.IsAsciiLetterLower)).Distinct(StringComparer.Ordinal).ToList();
             if (dict.Count >= count)
                 return (dict.OrderBy(_ => rng.Next()).Take(count).ToList(), $"system dictionary {EnglishWordGenerator.SystemWordList} ({dict.Count} words of 3–10 letters)");
         }
@@ -259,7 +261,10 @@ internal sealed class DemoCommand : ICliCommand
         while (words.Count < count && round < 50)
         {
             foreach (var w in EnglishWordGenerator.Generate(count, seed + round++, useSystemDictionary: false))
-                if (w.Length is >= 3 and <= 10 && seen.Add(w)) words.Add(w);
+            {
+                string lower = w.ToLowerInvariant();
+                if (lower.Length is >= 3 and <= 10 && lower.All(char.IsAsciiLetterLower) && seen.Add(lower)) words.Add(lower);
+            }
         }
         return (words.Take(count).ToList(), "built-in English-like word generator (no system dictionary found)");
     }
