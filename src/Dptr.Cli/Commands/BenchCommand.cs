@@ -26,7 +26,7 @@ internal sealed class BenchCommand : ICliCommand
         "dptr bench [--config cpu|paper] [--steps <n>] [--json]\n" +
         "  --config   cpu: 128 wide, 2+2 layers, batch 32 (default; ~2 min on 2 cores)\n" +
         "             paper: 512 wide, decoder 6 layers, encoder 12 layers, 8 heads (spec §5.1), batch 8 on CPU\n" +
-        "  --steps    training steps measured per stage (default 12; the first 2 are warm-up)\n" +
+        "  --steps    training steps measured per stage (default 8; the first 2 are warm-up)\n" +
         "  --json     print one JSON object";
 
     public int Order => 90;
@@ -45,7 +45,7 @@ internal sealed class BenchCommand : ICliCommand
     public int Run(CliArgs args)
     {
         var config = BenchConfig.Get(args.Get("config", "cpu")!);
-        int steps = args.GetInt("steps", 12);
+        int steps = args.GetInt("steps", 8);
         if (steps < 3) throw new CliUsageException("--steps must be ≥ 3");
         bool json = args.Flag("json");
         var result = Measure(config, steps, json ? TextWriter.Null : Output);

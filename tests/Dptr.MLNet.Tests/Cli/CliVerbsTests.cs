@@ -122,6 +122,48 @@ public sealed class CliVerbsTests
         StringAssert.Contains(output.ToString(), "Word accuracy (exact)");
     }
 
+    [TestMethod]
+    public void PretrainFinetuneEvalRecognizeVerbsChainOnAnLmdbDataset()
+    {
+        string dir = TestData.NewTempDir();
+        try
+        {
+            string lmdb = Path.Combine(dir, "lmdb");
+            var words = File.ReadLines(Path.Combine(_demoDir, "data", "words.txt")).Take(40).ToList();
+            using (var renderer = new Dptr.MLNet.Data.SyntheticTextRenderer(new Dptr.MLNet.Data.SyntheticTextOptions { Seed = 3 }))
+                renderer.RenderToLmdb(words, words.Count, lmdb);
+            var output = new StringWriter();
+            string pre = Path.Combine(dir, "pre.zip");
+            var args = new CliArgs(["--clip", Path.Combine(_demoDir, "clip"), "--words", Path.Combine(_demoDir, "data", "words.txt"), "--out", pre,
+                "--steps", "3", "--batch", "16", "--depth", "1", "--validation", "16"]);
+            Assert.AreEqual(0, new PretrainCommand { Output = output }.Run(args));
+            args.ThrowOnUnused();
+            StringAssert.Contains(output.ToString(), "held-out text word accuracy");
+            Assert.IsTrue(File.Exists(pre) && File.Exists(Path.Combine(dir, "pre-loss.png")));
+
+            string model = Path.Combine(dir, "model.zip");
+            args = new CliArgs(["--data", lmdb, "--pretrained", pre, "--out", model, "--steps", "2", "--batch", "8", "--depth", "1", "--no-augment"]);
+            Assert.AreEqual(0, new FinetuneCommand { Output = output }.Run(args));
+            args.ThrowOnUnused();
+            Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(dir, "model-loss.png")));
+
+            output = new StringWriter();
+            Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", model, "--data", lmdb, "--json"])));
+            using (var doc = JsonDocument.Parse(output.ToString()))
+                Assert.AreEqual(40, doc.RootElement.GetProperty("count").GetInt32());
+
+            // A model trained on LMDB images still reads image files (the paths are loaded into its Image column).
+            string image = Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0];
+            output = new StringWriter();
+            Assert.AreEqual(0, new RecognizeCommand { Output = output }.Run(new CliArgs(["--model", model, image])));
+            StringAssert.StartsWith(output.ToString(), image + "\t");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static (int Code, string Error) RunProgram(params string[] args)
     {
         var error = new StringWriter();
