@@ -135,7 +135,13 @@ internal sealed class PretrainCommand : ICliCommand
         {
             curve.OnReport = report;
             // Validation data goes through the same embedding (no ORP noise: ORP is training-only, spec §3).
-            if (valView is not null) options.ValidationData = ml.Transforms.ClipTextEmbedding("Memory", "Label", clip).Fit(valView).Transform(valView);
+            // One pass fills its memory cache now, so validation never runs the CLIP model while the training reader
+            // (a background shuffle thread) is using it.
+            if (valView is not null)
+            {
+                options.ValidationData = ml.Transforms.ClipTextEmbedding("Memory", "Label", clip).Fit(valView).Transform(valView);
+                _ = options.ValidationData.GetColumn<VBuffer<float>>("Memory").Count();
+            }
             model = embed.Append<ITransformer>(ml.Transforms.DptrPretrain(options)).Fit(trainView);
         }, log == Console.Out ? null : log);
         accuracy = valView is null ? double.NaN : WordAccuracy(model!.Transform(valView));
