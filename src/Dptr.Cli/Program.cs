@@ -6,7 +6,10 @@ namespace Dptr.Cli;
 /// <summary>The <c>dptr</c> command-line tool: one verb per <see cref="ICliCommand"/> in Commands/.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static int Main(string[] args) => Run(args);
+
+    /// <summary>Runs one command line; returns the exit code (tests call this in-process).</summary>
+    internal static int Run(string[] args)
     {
         var commands = typeof(Program).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && typeof(ICliCommand).IsAssignableFrom(t))

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dptr.Cli;
+using Dptr.Cli.Commands;
+
+namespace Dptr.MLNet.Tests.Cli;
+
+/// <summary>
+/// The product a user meets: <c>dptr demo --quick</c> end to end (run once for the class, in-process), then the
+/// recognize/eval output formats on its model, the re-run that reuses finished steps, and bad-input exit codes.
+/// </summary>
+[TestClass]
+public sealed class CliVerbsTests
+{
+    private static string _demoDir = "";
+    private static string _demoOutput = "";
+
+    [ClassInitialize]
+    public static void RunQuickDemo(TestContext _)
+    {
+        _demoDir = TestData.NewTempDir();
+        var output = new StringWriter();
+        int rc = new DemoCommand { Output = output }.Run(new CliArgs(["--quick", "--out", _demoDir]));
+        _demoOutput = output.ToString();
+        Console.WriteLine(_demoOutput);
+        Assert.AreEqual(0, rc, _demoOutput);
+    }
+
+    [ClassCleanup]
+    public static void DeleteDemo()
+    {
+        if (Directory.Exists(_demoDir)) Directory.Delete(_demoDir, recursive: true);
+    }
+
+    private static string TestImagesDir => Path.Combine(_demoDir, "data", "test");
+
+    private static string ModelZip => Path.Combine(_demoDir, "recognizer-dptr.zip");
+
+    [TestMethod]
+    public void QuickDemoWritesEveryOutputAndATableWithBothModels()
+    {
+        foreach (var f in new[] { "results.md", "results.json", "recognizer-dptr.zip", "recognizer-scratch.zip", "pretrain.zip", "orp-bank.safetensors",
+                     "clip/config.json", "clip/model.safetensors", "clip/vocab.json", "clip/merges.txt", "data/words.txt", "data/train/labels.tsv",
+                     "data/test/labels.tsv", "finetune-loss.png", "pretrain-loss.png" })
+            Assert.IsTrue(File.Exists(Path.Combine(_demoDir, f)), $"demo output {f} is missing");
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_demoDir, "results.json")));
+        var models = doc.RootElement.GetProperty("models");
+        foreach (var name in new[] { "dptr", "scratch" })
+        {
+            var m = models.GetProperty(name);
+            Assert.AreEqual(DemoCommand.DemoSizes.Quick.TestImages, m.GetProperty("count").GetInt32());
+            foreach (var key in new[] { "wordAccuracy", "wordAccuracyIgnoreCase", "wordAccuracyAlnum36", "oneMinusNed" })
+            {
+                double v = m.GetProperty(key).GetDouble();
+                Assert.IsTrue(v is >= 0 and <= 1, $"{name}.{key} = {v} is outside [0, 1]");
+            }
+        }
+
+        // The table in results.md and on the console: both rows, five numbers each in [0, 1].
+        string md = File.ReadAllText(Path.Combine(_demoDir, "results.md"));
+        foreach (var row in new[] { "| DPTR (pre-trained decoder) |", "| from scratch |" })
+        {
+            string line = md.Split('\n').Single(l => l.StartsWith(row, StringComparison.Ordinal));
+            var numbers = line.Split('|', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Skip(2)
+                .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            Assert.HasCount(5, numbers);
+            Assert.IsTrue(numbers.All(n => n is >= 0 and <= 1), line);
+            StringAssert.Contains(_demoOutput, line);
+        }
+        StringAssert.Contains(_demoOutput, "GENERATED non-text images");
+        StringAssert.Contains(_demoOutput, "reloaded in a fresh MLContext");
+    }
+
+    [TestMethod]
+    public void RerunReusesFinishedStepsAndGivesTheSameTable()
+    {
+        var output = new StringWriter();
+        Assert.AreEqual(0, new DemoCommand { Output = output }.Run(new CliArgs(["--quick", "--out", _demoDir])));
+        string text = output.ToString();
+        StringAssert.Contains(text, "CLIP: reusing");
+        Assert.DoesNotContain("fine-tuning from scratch (same steps", text, "fine-tuning ran again");
+        string table(string s) => string.Join('\n', s.Split('\n').Where(l => l.StartsWith("| DPTR", StringComparison.Ordinal) || l.StartsWith("| from scratch", StringComparison.Ordinal)));
+        Assert.AreEqual(table(_demoOutput), table(text));
+    }
+
+    [TestMethod]
+    public void RecognizePrintsPathTabTextTabConfidenceWithFourDecimals()
+    {
+        var images = Directory.GetFiles(Path.Combine(TestImagesDir, "images")).Order(StringComparer.Ordinal).Take(3).ToArray();
+        var output = new StringWriter();
+        Assert.AreEqual(0, new RecognizeCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, .. images])));
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.HasCount(3, lines);
+        for (int i = 0; i < 3; i++)
+        {
+            var f = lines[i].Split('\t');
+            Assert.HasCount(3, f, lines[i]);
+            Assert.AreEqual(images[i], f[0]);
+            Assert.IsTrue(Regex.IsMatch(f[2], @"^[01]\.\d{4}$"), $"confidence '{f[2]}' is not a 4-decimal number in [0, 1]");
+        }
+    }
+
+    [TestMethod]
+    public void EvalJsonIsOneObjectWithTheMetricsAndTableOtherwise()
+    {
+        var output = new StringWriter();
+        Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, "--data", TestImagesDir, "--json"])));
+        using var doc = JsonDocument.Parse(output.ToString());
+        Assert.AreEqual(DemoCommand.DemoSizes.Quick.TestImages, doc.RootElement.GetProperty("count").GetInt32());
+        foreach (var key in new[] { "wordAccuracy", "wordAccuracyIgnoreCase", "wordAccuracyAlnum36", "oneMinusNed" })
+            Assert.IsTrue(doc.RootElement.GetProperty(key).GetDouble() is >= 0 and <= 1, key);
+
+        // The same metrics as the demo computed for this model.
+        using var demo = JsonDocument.Parse(File.ReadAllText(Path.Combine(_demoDir, "results.json")));
+        Assert.AreEqual(demo.RootElement.GetProperty("models").GetProperty("dptr").GetProperty("wordAccuracy").GetDouble(),
+            doc.RootElement.GetProperty("wordAccuracy").GetDouble(), 1e-12);
+
+        output = new StringWriter();
+        Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, "--data", TestImagesDir])));
+        StringAssert.Contains(output.ToString(), "Word accuracy (exact)");
+    }
+
+    [TestMethod]
+    public void PretrainFinetuneEvalRecognizeVerbsChainOnAnLmdbDataset()
+    {
+        string dir = TestData.NewTempDir();
+        try
+        {
+            string lmdb = Path.Combine(dir, "lmdb");
+            var words = File.ReadLines(Path.Combine(_demoDir, "data", "words.txt")).Take(40).ToList();
+            using (var renderer = new Dptr.MLNet.Data.SyntheticTextRenderer(new Dptr.MLNet.Data.SyntheticTextOptions { Seed = 3 }))
+                renderer.RenderToLmdb(words, words.Count, lmdb);
+            var output = new StringWriter();
+            string pre = Path.Combine(dir, "pre.zip");
+            var args = new CliArgs(["--clip", Path.Combine(_demoDir, "clip"), "--words", Path.Combine(_demoDir, "data", "words.txt"), "--out", pre,
+                "--steps", "3", "--batch", "16", "--depth", "1", "--validation", "16"]);
+            Assert.AreEqual(0, new PretrainCommand { Output = output }.Run(args));
+            args.ThrowOnUnused();
+            StringAssert.Contains(output.ToString(), "held-out text word accuracy");
+            Assert.IsTrue(File.Exists(pre) && File.Exists(Path.Combine(dir, "pre-loss.png")));
+
+            string model = Path.Combine(dir, "model.zip");
+            args = new CliArgs(["--data", lmdb, "--pretrained", pre, "--out", model, "--steps", "2", "--batch", "8", "--depth", "1", "--no-augment"]);
+            Assert.AreEqual(0, new FinetuneCommand { Output = output }.Run(args));
+            args.ThrowOnUnused();
+            Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(dir, "model-loss.png")));
+
+            output = new StringWriter();
+            Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", model, "--data", lmdb, "--json"])));
+            using (var doc = JsonDocument.Parse(output.ToString()))
+                Assert.AreEqual(40, doc.RootElement.GetProperty("count").GetInt32());
+
+            // A model trained on LMDB images still reads image files (the paths are loaded into its Image column).
+            string image = Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0];
+            output = new StringWriter();
+            Assert.AreEqual(0, new RecognizeCommand { Output = output }.Run(new CliArgs(["--model", model, image])));
+            StringAssert.StartsWith(output.ToString(), image + "\t");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (int Code, string Error) RunProgram(params string[] args)
+    {
+        var error = new StringWriter();
+        var oldError = Console.Error;
+        var oldOut = Console.Out;
+        Console.SetError(error);
+        Console.SetOut(TextWriter.Null);
+        try
+        {
+            return (Program.Run(args), error.ToString());
+        }
+        finally
+        {
+            Console.SetError(oldError);
+            Console.SetOut(oldOut);
+        }
+    }
+
+    [TestMethod]
+    public void BadInputExitsNonZeroWithAOneLineReason()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-model-{Guid.NewGuid():N}.zip");
+        var (code, error) = RunProgram("recognize", "--model", missing, Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0]);
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, missing);
+
+        (code, error) = RunProgram("eval", "--model", missing, "--data", TestImagesDir, "--json");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, missing);
+
+        (code, error) = RunProgram("eval", "--model", ModelZip, "--data", Path.Combine(_demoDir, "no-such-folder"));
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, "no-such-folder");
+
+        (code, error) = RunProgram("recognize", "--model", ModelZip);
+        Assert.AreEqual(2, code, "no images is a usage error");
+        StringAssert.Contains(error, "at least one image");
+
+        (code, error) = RunProgram("eval", "--model", ModelZip, "--data", TestImagesDir, "--jsn");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "--jsn");
+
+        (code, _) = RunProgram("bench", "--config", "gpu-huge");
+        Assert.AreEqual(2, code);
+    }
+}
