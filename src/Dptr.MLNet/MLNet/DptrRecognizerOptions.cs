@@ -46,6 +46,12 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     /// <summary>Name of the per-character confidence column. Default <c>"CharacterConfidences"</c>.</summary>
     public string CharacterConfidencesColumnName { get; set; } = "CharacterConfidences";
 
-    /// <summary>What to do with a row whose image cannot be read. Default <see cref="InvalidLabelHandling.Throw"/> (the error names the row).</summary>
+    /// <summary>
+    /// What to do with a row whose image value cannot be converted (null, empty, a vector of the wrong size). Default
+    /// <see cref="InvalidLabelHandling.Throw"/> (the error names the row). Missing or corrupt image <em>files</em> fail
+    /// earlier, inside ML.NET's <c>LoadImages</c> (the error names the file); to skip and count those, load with
+    /// <c>mlContext.Data.LoadFromImageFolder/LoadFromLmdb</c> and <c>DatasetLoaderOptions.OnBadRow = Skip</c>, which
+    /// decode up front, and feed their <c>Image</c> column here.
+    /// </summary>
     public InvalidLabelHandling InvalidImages { get; set; } = InvalidLabelHandling.Throw;
 }
