@@ -1,3 +1,4 @@
+using Dptr.MLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,8 +33,8 @@ internal sealed class ClipEncoderLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        var h = x + _selfAttn.Forward(_layerNorm1.forward(x), mask);
-        var y = h + _mlp.Forward(_layerNorm2.forward(h));
+        var h = x.Plus(_selfAttn.Forward(_layerNorm1.forward(x), mask));
+        var y = h.Plus(_mlp.Forward(_layerNorm2.forward(h)));
         return y.MoveToOuterDisposeScope();
     }
 }
@@ -43,7 +44,7 @@ internal sealed class ClipAttention : nn.Module
 {
     private readonly Linear _q, _k, _v, _out;
     private readonly int _heads;
-    private readonly double _scale;
+    private readonly Scalar _scale;
 
     public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
     {
@@ -64,11 +65,11 @@ internal sealed class ClipAttention : nn.Module
         using var scope = NewDisposeScope();
         long b = x.shape[0], l = x.shape[1], w = x.shape[2];
         long d = w / _heads;
-        var q = (_q.forward(x) * _scale).view(b, l, _heads, d).transpose(1, 2);
+        var q = _q.forward(x).Times(_scale).view(b, l, _heads, d).transpose(1, 2);
         var k = _k.forward(x).view(b, l, _heads, d).transpose(1, 2);
         var v = _v.forward(x).view(b, l, _heads, d).transpose(1, 2);
         var scores = q.matmul(k.transpose(-2, -1));
-        if (mask is not null) scores = scores + mask;
+        if (mask is not null) scores = scores.Plus(mask);
         var o = scores.softmax(-1).matmul(v).transpose(1, 2).reshape(b, l, w);
         return _out.forward(o).MoveToOuterDisposeScope();
     }

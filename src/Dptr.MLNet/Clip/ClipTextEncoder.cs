@@ -1,3 +1,4 @@
+using Dptr.MLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -61,6 +62,6 @@ internal sealed class ClipTextEmbeddings : nn.Module
         if (l > _position.weight!.shape[0])
             throw new ArgumentException($"Token sequence length {l} exceeds the CLIP context length {_position.weight.shape[0]}.");
         var pos = torch.arange(l, dtype: ScalarType.Int64, device: ids.device);
-        return (_token.forward(ids) + _position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
+        return _token.forward(ids).Plus(_position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Dptr.MLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -67,6 +68,6 @@ internal sealed class ClipVisionEmbeddings : nn.Module
         var cls = _classEmbedding.view(1, 1, -1).expand(b, 1, -1);
         var x = torch.cat([cls, patches], 1);
         var pos = torch.arange(x.shape[1], dtype: ScalarType.Int64, device: pixels.device);
-        return (x + _position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
+        return x.Plus(_position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
     }
 }

@@ -21,7 +21,7 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
     private readonly int _eosId;
     private readonly int _bosId;
     private readonly int _padId;
-    private readonly double _embedScale;
+    private readonly Scalar _embedScale;
 
     /// <param name="config">Architecture (PermutationCount and RefineIterations are not used).</param>
     /// <param name="classCount">N+1.</param>
@@ -109,7 +109,7 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
     private Tensor Run(Tensor tgtIn, MemoryKeyValue[] memory, Tensor mask)
     {
         var n = tgtIn.shape[1];
-        var x = dropout.forward(text_embed.forward(tgtIn) * _embedScale + pos_embed.narrow(1, 0, n));
+        var x = dropout.forward(text_embed.forward(tgtIn).Times(_embedScale).Plus(pos_embed.narrow(1, 0, n)));
         for (var i = 0; i < layers.Count; i++)
             x = layers[i].Forward(x, memory[i], mask);
         return norm.forward(x);

@@ -47,7 +47,7 @@ internal sealed class FeatureMergeUnit : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor visual)
     {
         var q = token_query.expand(visual.shape[0], -1, -1);
-        q = q + dropout1.forward(cross_attn.Forward(q, visual, visual));
-        return q + dropout2.forward(ffn.forward(norm.forward(q)));
+        q = q.Plus(dropout1.forward(cross_attn.Forward(q, visual, visual)));
+        return q.Plus(dropout2.forward(ffn.forward(norm.forward(q))));
     }
 }

@@ -21,7 +21,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     private readonly int _eosId;
     private readonly int _bosId;
     private readonly int _padId;
-    private readonly double _embedScale;
+    private readonly Scalar _embedScale;
 
     /// <param name="config">Architecture (Kind must be Parseq).</param>
     /// <param name="classCount">N+1.</param>
@@ -192,10 +192,10 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     {
         var b = tgtIn.shape[0];
         var n = tgtIn.shape[1];
-        var nullContext = text_embed.forward(tgtIn.narrow(1, 0, 1)) * _embedScale;
+        var nullContext = text_embed.forward(tgtIn.narrow(1, 0, 1)).Times(_embedScale);
         var content = nullContext;
         if (n > 1)
-            content = cat([nullContext, pos_queries.narrow(1, 0, n - 1) + text_embed.forward(tgtIn.narrow(1, 1, n - 1)) * _embedScale], 1);
+            content = cat([nullContext, pos_queries.narrow(1, 0, n - 1).Plus(text_embed.forward(tgtIn.narrow(1, 1, n - 1)).Times(_embedScale))], 1);
         content = dropout.forward(content);
         query = dropout.forward(query ?? pos_queries.narrow(1, 0, n).expand(b, -1, -1));
         for (var i = 0; i < layers.Count; i++)

@@ -45,8 +45,8 @@ internal sealed class PreNormDecoderLayer : nn.Module
     public Tensor Forward(Tensor x, MemoryKeyValue memory, Tensor? selfMask)
     {
         var h = norm1.forward(x);
-        x = x + dropout1.forward(self_attn.Forward(h, h, h, selfMask));
-        x = x + dropout2.forward(cross_attn.Attend(norm2.forward(x), memory.Key, memory.Value));
-        return x + dropout3.forward(ffn.forward(norm3.forward(x)));
+        x = x.Plus(dropout1.forward(self_attn.Forward(h, h, h, selfMask)));
+        x = x.Plus(dropout2.forward(cross_attn.Attend(norm2.forward(x), memory.Key, memory.Value)));
+        return x.Plus(dropout3.forward(ffn.forward(norm3.forward(x))));
     }
 }

@@ -25,7 +25,7 @@ internal sealed class TransformerEncoderBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var h = norm1.forward(x);
-        x = x + attn.Forward(h, h, h);
-        return x + mlp.forward(norm2.forward(x));
+        x = x.Plus(attn.Forward(h, h, h));
+        return x.Plus(mlp.forward(norm2.forward(x)));
     }
 }

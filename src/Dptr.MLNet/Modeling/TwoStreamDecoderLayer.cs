@@ -62,8 +62,8 @@ internal sealed class TwoStreamDecoderLayer : nn.Module
 
     private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keyValue, MemoryKeyValue memory, Tensor? mask)
     {
-        var x = target + dropout1.forward(self_attn.Forward(targetNorm, keyValue, keyValue, mask));
-        x = x + dropout2.forward(cross_attn.Attend(norm1.forward(x), memory.Key, memory.Value));
-        return x + dropout3.forward(ffn.forward(norm2.forward(x)));
+        var x = target.Plus(dropout1.forward(self_attn.Forward(targetNorm, keyValue, keyValue, mask)));
+        x = x.Plus(dropout2.forward(cross_attn.Attend(norm1.forward(x), memory.Key, memory.Value)));
+        return x.Plus(dropout3.forward(ffn.forward(norm2.forward(x))));
     }
 }

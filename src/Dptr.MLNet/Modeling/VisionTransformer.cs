@@ -37,7 +37,7 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != _config.ImageHeight || images.shape[3] != _config.ImageWidth)
             throw new ArgumentException($"Images must be [batch, 3, {_config.ImageHeight}, {_config.ImageWidth}], got [{string.Join(", ", images.shape)}].", nameof(images));
-        var x = patch_embed.forward(images).flatten(2).transpose(1, 2) + pos_embed;
+        var x = patch_embed.forward(images).flatten(2).transpose(1, 2).Plus(pos_embed);
         foreach (var block in blocks)
             x = block.forward(x);
         return norm.forward(x);
