@@ -45,11 +45,11 @@ internal static class RecognitionData
     /// </summary>
     public static IDataView Adapt(MLContext ml, IDataView data, DataViewSchema modelInput, string modelPath)
     {
+        // The saved input schema may omit the image column (its type is not persisted), so decide on ImagePath alone.
         bool wantsPath = modelInput.GetColumnOrNull("ImagePath") is not null;
-        bool wantsImage = !wantsPath && modelInput.GetColumnOrNull("Image") is not null;
         if (wantsPath && data.Schema.GetColumnOrNull("ImagePath") is null)
             throw new InvalidDataException($"model '{modelPath}' reads images from paths (trained on a labels.tsv folder); give a folder dataset, not an LMDB one");
-        if (wantsImage && data.Schema.GetColumnOrNull("Image") is null)
+        if (!wantsPath && data.Schema.GetColumnOrNull("Image") is null && data.Schema.GetColumnOrNull("ImagePath") is not null)
             return ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath").Fit(data).Transform(data);
         return data;
     }
