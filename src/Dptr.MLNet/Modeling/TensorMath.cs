@@ -14,6 +14,11 @@ internal static class TensorMath
 {
     // Static fields are GC roots: never finalized. Scalars are not tracked by dispose scopes.
     private static readonly Scalar One = 1;
+    private static readonly Scalar NegativeInfinity = float.NegativeInfinity;
+
+    /// <summary>An additive attention mask: 0 where allowed, −∞ where <paramref name="blocked"/> (rooted fill value).</summary>
+    public static Tensor AdditiveMask(Tensor blocked, ScalarType dtype)
+        => zeros(blocked.shape, dtype, blocked.device).masked_fill(blocked, NegativeInfinity);
 
     /// <summary><c>a + b</c> with a rooted alpha.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);

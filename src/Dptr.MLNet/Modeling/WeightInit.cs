@@ -81,7 +81,7 @@ internal static class WeightInit
 
     /// <summary>Turns a boolean "blocked" mask into the additive float mask scaled-dot-product attention takes (0 / -inf).</summary>
     public static Tensor AdditiveMask(Tensor blocked, ScalarType dtype)
-        => zeros(blocked.shape, dtype, blocked.device).masked_fill(blocked, float.NegativeInfinity);
+        => TensorMath.AdditiveMask(blocked, dtype);
 
     /// <summary>A host boolean mask as a tensor.</summary>
     public static Tensor ToTensor(bool[,] mask, Device device)
