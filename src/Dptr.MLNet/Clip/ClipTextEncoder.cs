@@ -32,7 +32,7 @@ internal sealed class ClipTextEncoder : nn.Module
         long l = ids.shape[1];
         var x = _embeddings.Forward(ids);
         // Causal mask: position i attends to positions ≤ i (spec §2.1).
-        var mask = torch.full(l, l, float.NegativeInfinity, dtype: x.dtype, device: x.device).triu(1);
+        var mask = torch.full(l, l, TensorMath.NegativeInfinity, dtype: x.dtype, device: x.device).triu(1);
         var h = _encoder.Forward(x, mask);
         return _finalLayerNorm.forward(h).MoveToOuterDisposeScope();
     }

@@ -14,7 +14,8 @@ internal static class TensorMath
 {
     // Static fields are GC roots: never finalized. Scalars are not tracked by dispose scopes.
     private static readonly Scalar One = 1;
-    private static readonly Scalar NegativeInfinity = float.NegativeInfinity;
+    /// <summary>−∞ as a rooted scalar (fill value of attention masks).</summary>
+    public static readonly Scalar NegativeInfinity = float.NegativeInfinity;
 
     /// <summary>An additive attention mask: 0 where allowed, −∞ where <paramref name="blocked"/> (rooted fill value).</summary>
     public static Tensor AdditiveMask(Tensor blocked, ScalarType dtype)
