@@ -22,6 +22,11 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
     private readonly int _bosId;
     private readonly int _padId;
     private readonly Scalar _embedScale;
+    // Token ids as rooted scalars for tensor comparisons (see TensorMath: TorchSharp's temporary Scalars can be
+    // finalized during the native call).
+    private readonly Scalar _eosScalar;
+    private readonly Scalar _padScalar;
+    private readonly Scalar _bosScalar;
 
     /// <param name="config">Architecture (PermutationCount and RefineIterations are not used).</param>
     /// <param name="classCount">N+1.</param>
@@ -35,6 +40,9 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
         _bosId = classCount;
         _padId = classCount + 1;
         _embedScale = Math.Sqrt(config.Dim);
+        _eosScalar = (long)_eosId;
+        _padScalar = (long)_padId;
+        _bosScalar = (long)_bosId;
         using var generator = new Generator((ulong)seed);
         layers = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new PreNormDecoderLayer(config, generator)).ToArray());
         norm = nn.LayerNorm(config.Dim);
@@ -87,7 +95,7 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
         var device = memory.device;
         var causal = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(steps), device), memory.dtype);
         var memoryKv = ProjectMemory(memory); // once, not per step
-        var tgtIn = full(b, steps, (long)_padId, ScalarType.Int64, device);
+        var tgtIn = full(b, steps, _padScalar, ScalarType.Int64, device);
         tgtIn[TensorIndex.Colon, 0] = tensor((long)_bosId, device: device);
         var stepLogits = new List<Tensor>();
         for (var i = 0; i < steps; i++)
@@ -99,7 +107,7 @@ internal sealed class AutoregressiveDecoder : nn.Module, ITextDecoder
             if (j < steps)
             {
                 tgtIn[TensorIndex.Colon, j] = logits.squeeze(1).argmax(-1);
-                if (tgtIn.eq(_eosId).any(-1).all().item<bool>())
+                if (tgtIn.eq(_eosScalar).any(-1).all().item<bool>())
                     break;
             }
         }

@@ -22,6 +22,11 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     private readonly int _bosId;
     private readonly int _padId;
     private readonly Scalar _embedScale;
+    // Token ids as rooted scalars for tensor comparisons (see TensorMath: TorchSharp's temporary Scalars can be
+    // finalized during the native call).
+    private readonly Scalar _eosScalar;
+    private readonly Scalar _padScalar;
+    private readonly Scalar _bosScalar;
 
     /// <param name="config">Architecture (Kind must be Parseq).</param>
     /// <param name="classCount">N+1.</param>
@@ -35,6 +40,9 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         _bosId = classCount;
         _padId = classCount + 1;
         _embedScale = Math.Sqrt(config.Dim);
+        _eosScalar = (long)_eosId;
+        _padScalar = (long)_padId;
+        _bosScalar = (long)_bosId;
         using var generator = new Generator((ulong)seed);
         layers = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new TwoStreamDecoderLayer(config, generator)).ToArray());
         norm = nn.LayerNorm(config.Dim);
@@ -89,7 +97,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var tgtIn = tgt.narrow(1, 0, n);
         var tgtOut = tgt.narrow(1, 1, n);
         // [E] is never a context for any position in any order, and [P] is never a context at all.
-        var keyBlocked = tgtIn.eq(_padId).logical_or(tgtIn.eq(_eosId)); // [B, n]
+        var keyBlocked = tgtIn.eq(_padScalar).logical_or(tgtIn.eq(_eosScalar)); // [B, n]
 
         var contentBlocked = new List<Tensor>();
         var queryBlocked = new List<Tensor>();
@@ -107,7 +115,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var output = Streams(tgtIn.repeat(p, 1), ProjectMemory(memory, p), contentMask, queryMask, null);
         var logits = head.forward(output); // [P·B, n, C]
 
-        var outNoEos = where(tgtOut.eq(_eosId), tensor((long)_padId, device: tgtOut.device), tgtOut);
+        var outNoEos = where(tgtOut.eq(_eosScalar), tensor((long)_padId, device: tgtOut.device), tgtOut);
         var targets = cat(Enumerable.Range(0, p).Select(i => i < 2 ? tgtOut : outNoEos).ToArray(), 0);
         var loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index: _padId);
         return loss.MoveToOuterDisposeScope();
@@ -120,7 +128,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var (tgt, labelLength) = TargetBatch.Trim(targetIds.to(memory.device), _padId, Config.MaxLength);
         var n = labelLength + 1;
         var tgtIn = tgt.narrow(1, 0, n);
-        var keys = tgtIn.eq(_padId).logical_or(tgtIn.eq(_eosId)).view(-1, 1, 1, n);
+        var keys = tgtIn.eq(_padScalar).logical_or(tgtIn.eq(_eosScalar)).view(-1, 1, 1, n);
         var (c, q) = PermutationMasks.Build(perm);
         var contentMask = WeightInit.AdditiveMask(WeightInit.ToTensor(c, memory.device).logical_or(keys), memory.dtype);
         var queryMask = WeightInit.AdditiveMask(WeightInit.ToTensor(q, memory.device).logical_or(keys), memory.dtype);
@@ -140,7 +148,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         var causal = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(steps), device), memory.dtype);
 
         var memoryKv = ProjectMemory(memory, 1); // once, not per step
-        var tgtIn = full(b, steps, (long)_padId, ScalarType.Int64, device);
+        var tgtIn = full(b, steps, _padScalar, ScalarType.Int64, device);
         tgtIn[TensorIndex.Colon, 0] = tensor((long)_bosId, device: device);
         var stepLogits = new List<Tensor>();
         for (var i = 0; i < steps; i++)
@@ -156,7 +164,7 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
             if (j < steps)
             {
                 tgtIn[TensorIndex.Colon, j] = logits.squeeze(1).argmax(-1);
-                if (tgtIn.eq(_eosId).any(-1).all().item<bool>())
+                if (tgtIn.eq(_eosScalar).any(-1).all().item<bool>())
                     break;
             }
         }
@@ -171,11 +179,11 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
                 cloze[i, i + 1] = true;
             var clozeBlocked = WeightInit.ToTensor(cloze, device);
             var causalBlocked = WeightInit.ToTensor(PermutationMasks.Causal((int)length), device);
-            var bos = full(b, 1, (long)_bosId, ScalarType.Int64, device);
+            var bos = full(b, 1, _bosScalar, ScalarType.Int64, device);
             for (var r = 0; r < Config.RefineIterations; r++)
             {
                 var input = cat([bos, all.narrow(1, 0, length - 1).argmax(-1)], 1); // [B, length]
-                var padded = input.eq(_eosId).to_type(ScalarType.Int32).cumsum(-1).gt(0).view(b, 1, 1, length);
+                var padded = input.eq(_eosScalar).to_type(ScalarType.Int32).cumsum(-1).gt(0).view(b, 1, 1, length);
                 var contentMask = WeightInit.AdditiveMask(causalBlocked.logical_or(padded), memory.dtype);
                 var queryMask = WeightInit.AdditiveMask(clozeBlocked.logical_or(padded), memory.dtype);
                 all = head.forward(Streams(input, memoryKv, contentMask, queryMask, posQueries.narrow(1, 0, length)));
