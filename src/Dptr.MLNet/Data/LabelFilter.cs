@@ -56,17 +56,9 @@ public sealed class LabelFilter
     public string? Apply(string label, out LabelRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(label);
-        string s = label;
-        if (NormalizeToAscii)
-        {
-            string d = s.Normalize(NormalizationForm.FormKD);
-            var sb = new StringBuilder(d.Length);
-            foreach (char c in d)
-                if (c < 128) sb.Append(c);
-            s = sb.ToString();
-        }
-        if (RemoveWhitespace && s.Any(char.IsWhiteSpace))
-            s = new string(s.Where(c => !char.IsWhiteSpace(c)).ToArray());
+        string s = NormalizeToAscii
+            ? Modeling.LabelText.Clean(label, foldToAscii: true, RemoveWhitespace)
+            : RemoveWhitespace ? Modeling.LabelText.RemoveWhitespace(label) : label;
         if (s.Length == 0) { rejection = LabelRejection.Empty; return null; }
         if (s.Length > MaxLength) { rejection = LabelRejection.TooLong; return null; }
         if (AllowedChars is not null)

@@ -78,19 +78,7 @@ public sealed class LabelCleaningTransformer : BatchedTransformerBase, IPersiste
     public string Clean(string label) => CleanText(label, _options.FoldToAscii, _options.RemoveWhitespace);
 
     internal static string CleanText(string label, bool foldToAscii, bool removeWhitespace)
-    {
-        string s;
-        if (foldToAscii)
-        {
-            var sb = new StringBuilder(label.Length);
-            foreach (char c in label.Normalize(NormalizationForm.FormKD))
-                if (c < 128) sb.Append(c);
-            s = sb.ToString();
-        }
-        else s = label.Normalize(NormalizationForm.FormC);
-        if (removeWhitespace) s = string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
-        return s;
-    }
+        => Modeling.LabelText.Clean(label, foldToAscii, removeWhitespace);
 
     private protected override void SaveModel(ModelSaveContext ctx) => PersistedTransformerLoader<LabelCleaningTransformer>.Save(this, ctx);
 

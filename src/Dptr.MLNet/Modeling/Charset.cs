@@ -134,24 +134,7 @@ public sealed class Charset
     /// </summary>
     /// <param name="label">The raw label.</param>
     /// <returns>The cleaned label (may be empty).</returns>
-    public string CleanLabel(string label)
-    {
-        ArgumentNullException.ThrowIfNull(label);
-        var sb = new StringBuilder(label.Length);
-        if (IsAscii)
-        {
-            foreach (var c in label.Normalize(NormalizationForm.FormKD))
-                if (c < 128 && !char.IsWhiteSpace(c))
-                    sb.Append(c);
-        }
-        else
-        {
-            foreach (var c in label.Normalize(NormalizationForm.FormC))
-                if (!char.IsWhiteSpace(c))
-                    sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    public string CleanLabel(string label) => LabelText.Clean(label, foldToAscii: IsAscii);
 
     /// <summary>Whether a (cleaned) label can be encoded: not empty, at most <see cref="MaxLength"/> symbols, every symbol in the charset.</summary>
     /// <param name="label">The label, already cleaned with <see cref="CleanLabel"/>.</param>
