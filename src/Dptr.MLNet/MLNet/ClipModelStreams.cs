@@ -16,11 +16,7 @@ internal static class ClipModelStreams
             clip.Save(temp);
             var present = Files.Where(f => File.Exists(Path.Combine(temp, f))).ToList();
             writer.WriteText(prefix + "Files.txt", string.Join('\n', present));
-            foreach (string f in present)
-            {
-                byte[] bytes = File.ReadAllBytes(Path.Combine(temp, f));
-                writer.WriteBinary(prefix + f, w => w.Write(bytes));
-            }
+            foreach (string f in present) writer.WriteFile(prefix + f, Path.Combine(temp, f));
         }
         finally
         {
@@ -37,7 +33,7 @@ internal static class ClipModelStreams
             foreach (string f in reader.ReadText(prefix + "Files.txt").Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {
                 if (!Files.Contains(f)) throw new InvalidDataException($"unexpected CLIP file '{f}' in the model zip");
-                reader.ReadBinary(prefix + f, r => File.WriteAllBytes(Path.Combine(temp, f), r.ReadBytes((int)r.BaseStream.Length)));
+                reader.ReadToFile(prefix + f, Path.Combine(temp, f));
             }
             return ClipModel.Load(temp, device);
         }

@@ -137,8 +137,7 @@ public sealed class OrpPerturbationTransformer : BatchedTransformerBase, IPersis
         try
         {
             Bank.Save(temp);
-            byte[] bytes = File.ReadAllBytes(temp);
-            writer.WriteBinary("Bank.safetensors", w => w.Write(bytes));
+            writer.WriteFile("Bank.safetensors", temp);
         }
         finally
         {
@@ -152,7 +151,7 @@ public sealed class OrpPerturbationTransformer : BatchedTransformerBase, IPersis
         string temp = Path.Combine(Path.GetTempPath(), $"dptr-bank-{Guid.NewGuid():N}.safetensors");
         try
         {
-            reader.ReadBinary("Bank.safetensors", r => File.WriteAllBytes(temp, r.ReadBytes((int)r.BaseStream.Length)));
+            reader.ReadToFile("Bank.safetensors", temp);
             var bank = OrpBank.Load(temp);
             var options = new OrpPerturbationOptions
             {

@@ -59,6 +59,13 @@ internal sealed class ModelReader
         if (!_ctx.TryLoadBinaryStream(name, read)) throw new InvalidDataException($"model stream '{name}' is missing");
     }
 
+    /// <summary>Copies a binary stream written by <see cref="ModelWriter.WriteFile"/> to a file (streamed).</summary>
+    public void ReadToFile(string name, string path) => ReadBinary(name, r =>
+    {
+        using var file = File.Create(path);
+        r.BaseStream.CopyTo(file);
+    });
+
     /// <summary>Loads a TorchSharp module's parameters saved by <see cref="ModelWriter.WriteModule"/> (shapes must match).</summary>
     public void ReadModule(string name, TorchSharp.torch.nn.Module module)
     {

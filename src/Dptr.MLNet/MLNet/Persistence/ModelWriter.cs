@@ -39,6 +39,14 @@ internal sealed class ModelWriter
     /// <summary>Writes a binary stream.</summary>
     public void WriteBinary(string name, Action<BinaryWriter> write) => _ctx.SaveBinaryStream(name, write);
 
+    /// <summary>Copies a file into a binary stream (streamed, not loaded whole).</summary>
+    public void WriteFile(string name, string path) => _ctx.SaveBinaryStream(name, w =>
+    {
+        using var file = File.OpenRead(path);
+        w.Flush();
+        file.CopyTo(w.BaseStream);
+    });
+
     /// <summary>Writes a TorchSharp module's parameters and buffers (its <c>save</c> format).</summary>
     public void WriteModule(string name, TorchSharp.torch.nn.Module module) => _ctx.SaveBinaryStream(name, w => module.save(w));
 }
