@@ -15,6 +15,12 @@ public sealed class SyntheticTextOptions
     /// <summary>How the text is fitted into <see cref="Width"/>×<see cref="Height"/> (default <see cref="TextFit.KeepAspect"/>).</summary>
     public TextFit Fit { get; set; } = TextFit.KeepAspect;
 
+    /// <summary>
+    /// With <see cref="TextFit.KeepAspect"/>: probability that a sample is stretched to fill the whole image instead
+    /// (what a tightly cropped word looks like after a recognizer's 32×128 resize). Default 0.
+    /// </summary>
+    public double StretchProbability { get; set; }
+
     /// <summary>Base seed; sample <c>i</c> uses a seed derived from (<see cref="Seed"/>, i), so output does not depend on thread order (default 0).</summary>
     public int Seed { get; set; }
 
@@ -84,7 +90,7 @@ public sealed class SyntheticTextOptions
             throw new ArgumentOutOfRangeException(nameof(Height), $"Output size {Width}x{Height} must be within 8..4096 x 8..1024.");
         foreach (var (name, p) in new[] { (nameof(BackgroundImageProbability), BackgroundImageProbability), (nameof(CurveProbability), CurveProbability),
                      (nameof(BlurProbability), BlurProbability), (nameof(JpegProbability), JpegProbability), (nameof(BorderProbability), BorderProbability),
-                     (nameof(ShadowProbability), ShadowProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
+                     (nameof(ShadowProbability), ShadowProbability), (nameof(StretchProbability), StretchProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
             if (p is < 0 or > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1].");
         if (MinJpegQuality is < 1 or > 90) throw new ArgumentOutOfRangeException(nameof(MinJpegQuality), MinJpegQuality, "MinJpegQuality must be in 1..90.");
         if (OutputJpegQuality is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(OutputJpegQuality), OutputJpegQuality, "OutputJpegQuality must be 0 (PNG) or 1..100.");

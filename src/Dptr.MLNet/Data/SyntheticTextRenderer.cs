@@ -65,6 +65,23 @@ public sealed class SyntheticTextRenderer : IDisposable
         return RenderCore(text, fonts[rng.Next(fonts.Count)], rng);
     }
 
+    /// <summary>
+    /// Renders like <see cref="Render"/> (the same pixels for the same index) and also returns where each character
+    /// ended up: the horizontal centre of every text element, as a fraction 0..1 of the output width (after
+    /// perspective, rotation, cropping and placement; a curved baseline is followed only approximately).
+    /// </summary>
+    public (SKBitmap Image, float[] CharacterCenters) RenderWithLayout(string text, int index)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var fonts = _fonts.Covering(text);
+        if (fonts.Count == 0)
+            throw new ArgumentException($"No loaded font has glyphs for every character of '{text}' (or it is blank); it would render as boxes.", nameof(text));
+        var rng = new Random(SampleSeed(_options.Seed, index));
+        var centers = new List<float>();
+        var image = RenderCore(text, fonts[rng.Next(fonts.Count)], rng, centers);
+        return (image, centers.ToArray());
+    }
+
     /// <summary>Renders <paramref name="text"/> as sample <paramref name="index"/> and encodes it as PNG.</summary>
     public byte[] RenderPng(string text, int index)
     {
@@ -182,7 +199,7 @@ public sealed class SyntheticTextRenderer : IDisposable
         };
     }
 
-    private SKBitmap RenderCore(string text, SKTypeface typeface, Random rng)
+    private SKBitmap RenderCore(string text, SKTypeface typeface, Random rng, List<float>? centers = null)
     {
         var o = _options;
         int outW = o.Width, outH = o.Height;
@@ -196,6 +213,21 @@ public sealed class SyntheticTextRenderer : IDisposable
         float ascent = -metrics.Ascent, descent = metrics.Descent;
         float pad = size;
         int maskW = (int)MathF.Ceiling(textWidth + 2 * pad), maskH = (int)MathF.Ceiling(ascent + descent + 2 * pad);
+        // Centres of the text elements along the unrotated baseline (same advances DrawText uses: no kerning, no shaping).
+        var maskCenters = new List<SKPoint>();
+        if (centers is not null)
+        {
+            var elements = System.Globalization.StringInfo.GetTextElementEnumerator(text);
+            float advance = 0;
+            while (elements.MoveNext())
+            {
+                string element = (string)elements.Current;
+                float w = measurePaint.MeasureText(element);
+                maskCenters.Add(new SKPoint(pad + advance + w / 2, pad + ascent - (ascent - descent) / 2));
+                advance = measurePaint.MeasureText(text[..(elements.ElementIndex + element.Length)]);
+            }
+        }
+        SKMatrix maskMatrix = SKMatrix.Identity;
         using var mask = new SKBitmap(new SKImageInfo(maskW, maskH, SKColorType.Alpha8, SKAlphaType.Premul));
         mask.Erase(SKColors.Transparent);
         using (var canvas = new SKCanvas(mask))
@@ -216,6 +248,7 @@ public sealed class SyntheticTextRenderer : IDisposable
             float angle = (float)((rng.NextDouble() * 2 - 1) * o.MaxRotationDegrees);
             m = m.PostConcat(SKMatrix.CreateRotationDegrees(angle));
             m = m.PostConcat(SKMatrix.CreateTranslation(cx, cy));
+            maskMatrix = m;
             canvas.SetMatrix(m);
             float baseline = pad + ascent;
             if (rng.NextDouble() < o.CurveProbability && o.CurveStrength > 0)
@@ -241,7 +274,7 @@ public sealed class SyntheticTextRenderer : IDisposable
 
         // 3. Where the text goes in the output.
         SKRect dest;
-        if (o.Fit == TextFit.Stretch) dest = new SKRect(0, 0, outW, outH);
+        if (o.Fit == TextFit.Stretch || (o.StretchProbability > 0 && rng.NextDouble() < o.StretchProbability)) dest = new SKRect(0, 0, outW, outH);
         else
         {
             float scale = Math.Min(outH / crop.Height, outW / crop.Width);
@@ -249,6 +282,13 @@ public sealed class SyntheticTextRenderer : IDisposable
             float dx = (float)(rng.NextDouble() * (outW - dw)), dy = (float)(rng.NextDouble() * (outH - dh));
             dest = SKRect.Create(dx, dy, dw, dh);
         }
+
+        if (centers is not null)
+            foreach (var point in maskCenters)
+            {
+                float x = maskMatrix.MapPoint(point).X;
+                centers.Add(Math.Clamp((dest.Left + (x - crop.Left) * dest.Width / crop.Width) / outW, 0f, 1f));
+            }
 
         // 4. Background, made calmer under the text when it is busy, and a contrasting text colour.
         var output = new SKBitmap(new SKImageInfo(outW, outH, SKColorType.Rgba8888, SKAlphaType.Premul));

@@ -52,6 +52,27 @@ public static class DataCatalogExtensions
         return catalog.LoadFromEnumerable(labels.Select(l => new LabelRow { Label = l }));
     }
 
+    /// <summary>
+    /// A view of word images rendered on demand, never stored: <paramref name="rowCount"/> rows with columns
+    /// <c>Label</c> (text) and <c>Image</c> (<see cref="Microsoft.ML.Data.MLImage"/> at the render size, 32×128 by
+    /// default), ready for <c>mlContext.Transforms.DptrRecognizer</c>. Row <c>i</c> is a pure function of
+    /// (<c>options.Render.Seed</c>, <c>i</c>) — its word (drawn at random from <paramref name="words"/>), case and digit
+    /// variants and pixels — so it is identical whichever thread renders it. Each cursor renders ahead on background
+    /// threads (<see cref="SyntheticDataOptions.PrefetchRows"/>), so training rarely waits for pixels.
+    /// </summary>
+    /// <remarks>The returned view implements <see cref="IDisposable"/> (it holds the loaded fonts); dispose it when done.</remarks>
+    /// <param name="catalog">mlContext.Data.</param>
+    /// <param name="words">Words to draw rows from (at least one; every word must be renderable by the loaded fonts).</param>
+    /// <param name="options">Rendering and variant options; null = defaults.</param>
+    /// <param name="rowCount">Number of rows (any size: nothing is stored).</param>
+    /// <exception cref="ArgumentException">No words, a word no font can render, or an option out of range (the message names it).</exception>
+    public static IDataView LoadSyntheticText(this DataOperationsCatalog catalog, IEnumerable<string> words, SyntheticDataOptions? options = null, long rowCount = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(words);
+        return new SyntheticTextDataView(words.ToList(), options ?? new SyntheticDataOptions(), rowCount);
+    }
+
     /// <summary>Turns a list of labels (e.g. from <see cref="EnglishWordGenerator"/>) into a view with a <c>Label</c> column.</summary>
     public static IDataView LoadLabels(this DataOperationsCatalog catalog, IEnumerable<string> labels)
     {

@@ -42,7 +42,9 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
 
         var pre = o.PretrainedDecoder;
         var charset = pre?.Charset ?? o.ResolveCharset();
+        if (o.PermutationCount is < 1) throw new ArgumentOutOfRangeException(nameof(o.PermutationCount), $"PermutationCount must be ≥ 1, got {o.PermutationCount}");
         var decoderConfig = pre?.Decoder.Config ?? o.Decoder.ToConfig(o.Width, charset.MaxLength);
+        if (o.PermutationCount is int perms) decoderConfig = decoderConfig with { PermutationCount = perms };
         var encoderConfig = o.Encoder.ToConfig(decoderConfig.Dim);
         int seed = o.Seed ?? MLNetInternals.GetSeed(_env) ?? 0;
         var device = MLNetInternals.GetDevice(_env);

@@ -37,6 +37,12 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     /// <summary>Training-time augmentation (never at evaluation); null = none. Default none.</summary>
     public ImageAugmentationOptions? Augmentation { get; set; }
 
+    /// <summary>
+    /// PARSeq permutations per batch while fine-tuning; null = the decoder's own (6, spec §5.1). Fewer make a step
+    /// cheaper (the decoder runs once per permutation); 2 = the left-to-right order and its mirror.
+    /// </summary>
+    public int? PermutationCount { get; set; }
+
     /// <summary>Keep the decoder frozen for this many first steps, so the new encoder and FMU adapt to it first. Default 0.</summary>
     public int FreezeDecoderSteps { get; set; }
 

@@ -3,11 +3,25 @@ using Dptr.MLNet.Modeling;
 namespace Dptr.MLNet;
 
 /// <summary>
-/// The recognizer's ViT image encoder and Feature Merge Unit (spec §4, §5.4). Defaults are CPU-sized (2 layers);
-/// <see cref="Paper"/> is the paper's 12-layer encoder. The width is the decoder width.
+/// The recognizer's image encoder and Feature Merge Unit (spec §4, §5.4). Defaults are CPU-sized: the convolutional
+/// encoder (<see cref="EncoderKind.ConvolutionalTransformer"/>, 2 transformer layers) with an auxiliary CTC loss;
+/// <see cref="Paper"/> is the paper's 12-layer ViT without CTC. The width is the decoder width.
 /// </summary>
 public sealed class EncoderOptions
 {
+    /// <summary>
+    /// Which encoder. Default <see cref="EncoderKind.ConvolutionalTransformer"/> (ours: learns within a CPU budget);
+    /// the paper's is <see cref="EncoderKind.VisionTransformer"/>.
+    /// </summary>
+    public EncoderKind Kind { get; set; } = EncoderKind.ConvolutionalTransformer;
+
+    /// <summary>
+    /// Weight of the auxiliary CTC loss on the encoder's column tokens, added to the decoder's loss during fine-tuning
+    /// (0 = none, as in the paper). Default 1. It makes the encoder learn characters early, so the attention path does
+    /// not settle on the word prior (docs/results.md).
+    /// </summary>
+    public double CtcLossWeight { get; set; } = 1.0;
+
     /// <summary>Transformer layers. Default 2 (paper: 12).</summary>
     public int Depth { get; set; } = 2;
 
@@ -33,11 +47,13 @@ public sealed class EncoderOptions
     /// </summary>
     public bool NormalizeMemory { get; set; }
 
-    /// <summary>The paper's encoder: 12 layers, 8 heads, patch 4×8.</summary>
-    public static EncoderOptions Paper => new() { Depth = 12, Heads = 8 };
+    /// <summary>The paper's encoder: a 12-layer ViT, 8 heads, patch 4×8, no CTC loss.</summary>
+    public static EncoderOptions Paper => new() { Kind = EncoderKind.VisionTransformer, Depth = 12, Heads = 8, CtcLossWeight = 0 };
 
     internal EncoderConfig ToConfig(int width) => new()
     {
+        Kind = Kind,
+        CtcLossWeight = CtcLossWeight,
         ImageHeight = ImageColumnConverter.TargetHeight,
         ImageWidth = ImageColumnConverter.TargetWidth,
         PatchHeight = PatchHeight,

@@ -6,6 +6,16 @@ namespace Dptr.MLNet.Modeling;
 /// </summary>
 internal sealed record EncoderConfig
 {
+    /// <summary>Which encoder: the paper's ViT (the default of this record, so zips written before the kind existed load as ViT) or the CPU-sized convolutional one.</summary>
+    public EncoderKind Kind { get; init; } = EncoderKind.VisionTransformer;
+
+    /// <summary>
+    /// Weight of the auxiliary CTC loss on the encoder's column sequence (0 = no CTC head). Not in the paper: a
+    /// hybrid CTC/attention objective, as in speech recognition, makes the encoder learn to see characters before the
+    /// attention path (FMU → decoder) has learned where to look.
+    /// </summary>
+    public double CtcLossWeight { get; init; }
+
     /// <summary>Input height in pixels.</summary>
     public int ImageHeight { get; init; } = 32;
 
@@ -41,19 +51,20 @@ internal sealed record EncoderConfig
     /// </summary>
     public bool NormalizeMemory { get; init; }
 
-    /// <summary>Number of visual tokens: (H / patch height) · (W / patch width) = 128 at the defaults.</summary>
-    public int TokenCount => ImageHeight / PatchHeight * (ImageWidth / PatchWidth);
+    /// <summary>Number of visual tokens: ViT (H / patch height) · (W / patch width) = 128 at the defaults; convolutional W / 4 = 32.</summary>
+    public int TokenCount => Kind == EncoderKind.VisionTransformer ? ImageHeight / PatchHeight * (ImageWidth / PatchWidth) : ImageWidth / 4;
 
     /// <summary>Checks the values are usable.</summary>
     /// <exception cref="ArgumentException">Which value is wrong.</exception>
     public void Validate()
     {
-        if (ImageHeight % PatchHeight != 0 || ImageWidth % PatchWidth != 0)
+        if (Kind == EncoderKind.VisionTransformer && (ImageHeight % PatchHeight != 0 || ImageWidth % PatchWidth != 0))
             throw new ArgumentException($"Image {ImageHeight}×{ImageWidth} is not divisible into {PatchHeight}×{PatchWidth} patches.");
         if (Dim < 1 || Heads < 1 || Dim % Heads != 0)
             throw new ArgumentException($"Dim ({Dim}) must be positive and divisible by Heads ({Heads}).");
-        if (Depth < 1) throw new ArgumentException($"Depth must be at least 1, got {Depth}.");
+        if (Depth < (Kind == EncoderKind.VisionTransformer ? 1 : 0)) throw new ArgumentException($"Depth must be at least {(Kind == EncoderKind.VisionTransformer ? 1 : 0)} for the {Kind} encoder, got {Depth}.");
         if (MlpRatio < 1) throw new ArgumentException($"MlpRatio must be at least 1, got {MlpRatio}.");
+        if (!(CtcLossWeight >= 0) || double.IsInfinity(CtcLossWeight)) throw new ArgumentException($"CtcLossWeight must be a finite number ≥ 0, got {CtcLossWeight}.");
         if (FmuDropout is < 0 or >= 1) throw new ArgumentException($"FmuDropout must be in [0, 1), got {FmuDropout}.");
     }
 }

@@ -1,19 +1,29 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Dptr.MLNet.Modeling;
 
 /// <summary>
-/// The fine-tuning recognizer (spec §1 stage B): <see cref="VisionTransformer"/> → <see cref="FeatureMergeUnit"/> →
-/// a text decoder (typically the one pre-trained on text, copied in with <see cref="LoadDecoderFrom"/>).
+/// The fine-tuning recognizer (spec §1 stage B): an image encoder (<see cref="VisionTransformer"/> as in the paper, or
+/// the CPU-sized <see cref="ConvolutionalEncoder"/>) → <see cref="FeatureMergeUnit"/> → a text decoder (typically the one
+/// pre-trained on text, copied in with <see cref="LoadDecoderFrom"/>), with an optional auxiliary CTC head on the
+/// encoder's column sequence (hybrid CTC/attention training; not in the paper).
 /// </summary>
 internal sealed class RecognitionNetwork : nn.Module
 {
-    private readonly VisionTransformer encoder;
+    // Rooted scalars (TorchSharp temporaries can be finalized during the native call; see TensorMath).
+    private static readonly Scalar ZeroScalar = 0L;
+
+    private readonly nn.Module encoder;
     private readonly FeatureMergeUnit fmu;
     private readonly nn.Module decoder;
     private readonly TorchSharp.Modules.LayerNorm memory_norm;
+    private readonly Linear? ctc_head;
+    private readonly IImageEncoder _encoder;
     private readonly ITextDecoder _decoder;
+    private readonly Scalar _classCountScalar;
+    private readonly Scalar _ctcWeight;
 
     /// <param name="encoderConfig">Encoder/FMU hyper-parameters; <c>Dim</c> must equal the decoder's.</param>
     /// <param name="decoderConfig">Decoder architecture.</param>
@@ -27,9 +37,23 @@ internal sealed class RecognitionNetwork : nn.Module
             throw new ArgumentException($"The encoder width ({encoderConfig.Dim}) must equal the decoder width ({decoderConfig.Dim}): the FMU output is the decoder's memory.");
         EncoderConfig = encoderConfig;
         using var generator = new Generator((ulong)seed);
-        encoder = new VisionTransformer(encoderConfig, generator);
+        _encoder = encoderConfig.Kind switch
+        {
+            EncoderKind.VisionTransformer => new VisionTransformer(encoderConfig, generator),
+            EncoderKind.ConvolutionalTransformer => new ConvolutionalEncoder(encoderConfig, generator),
+            _ => throw new ArgumentException($"Unknown encoder kind {encoderConfig.Kind}."),
+        };
+        encoder = _encoder.Module;
         fmu = new FeatureMergeUnit(decoderConfig.MaxLength + 1, encoderConfig.Dim, encoderConfig.Heads, encoderConfig.MlpRatio, encoderConfig.FmuDropout, generator);
         memory_norm = nn.LayerNorm(encoderConfig.Dim);
+        if (encoderConfig.CtcLossWeight > 0)
+        {
+            // Class 0 of the CTC head is the CTC blank: it reuses [E]'s id, which never occurs inside a CTC target.
+            ctc_head = nn.Linear(encoderConfig.Dim, classCount);
+            WeightInit.TruncNormal(ctc_head, generator);
+        }
+        _classCountScalar = (long)classCount;
+        _ctcWeight = encoderConfig.CtcLossWeight;
         _decoder = TextDecoderFactory.Create(decoderConfig, classCount, seed + 1);
         decoder = _decoder.Module;
         RegisterComponents();
@@ -42,17 +66,97 @@ internal sealed class RecognitionNetwork : nn.Module
     public ITextDecoder Decoder => _decoder;
 
     /// <summary>Decoder memory for images [B, 3, H, W]: [B, MaxLength + 1, D].</summary>
-    public Tensor Encode(Tensor images)
+    public Tensor Encode(Tensor images) => Merge(_encoder.Encode(images));
+
+    /// <summary>The encoder's visual tokens for images (before the FMU).</summary>
+    internal Tensor EncodeVisual(Tensor images) => _encoder.Encode(images);
+
+    private Tensor Merge(Tensor visual)
     {
-        var memory = fmu.forward(encoder.forward(images));
+        var memory = fmu.forward(visual);
         return EncoderConfig.NormalizeMemory ? memory_norm.forward(memory) : memory;
     }
 
-    /// <summary>Training loss for images [B, 3, H, W] and encoded targets [B, T].</summary>
+    /// <summary>
+    /// Training loss for images [B, 3, H, W] and encoded targets [B, T]: the decoder's loss, plus
+    /// <c>CtcLossWeight</c> × the CTC loss of the encoder's column sequence when the CTC head exists.
+    /// </summary>
     public Tensor ComputeLoss(Tensor images, Tensor targetIds, Random random)
     {
         using var scope = NewDisposeScope();
-        return _decoder.ComputeLoss(Encode(images), targetIds, random).MoveToOuterDisposeScope();
+        var visual = _encoder.Encode(images);
+        var loss = _decoder.ComputeLoss(Merge(visual), targetIds, random);
+        if (ctc_head is not null)
+            loss = loss.Plus(CtcLoss(visual, targetIds.to(images.device)).Times(_ctcWeight));
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>CTC loss (mean over the batch of per-target-length losses; impossible alignments count 0).</summary>
+    internal Tensor CtcLoss(Tensor visual, Tensor targetIds)
+    {
+        using var scope = NewDisposeScope();
+        var logProbs = nn.functional.log_softmax(ctc_head!.forward(_encoder.Sequence(visual)), -1); // [B, T, C]
+        long b = logProbs.shape[0], frames = logProbs.shape[1];
+        // targetIds = [B] + symbols + [E] + [P]...: the symbols are the ids in 1..N.
+        var body = targetIds.narrow(1, 1, targetIds.shape[1] - 1);
+        var isSymbol = body.gt(ZeroScalar).logical_and(body.lt(_classCountScalar));
+        var targetLengths = isSymbol.sum(1, type: ScalarType.Int64);
+        var targets = where(isSymbol, body, zeros_like(body));
+        var inputLengths = tensor(Enumerable.Repeat(frames, (int)b).ToArray()).to(logProbs.device);
+        return nn.functional.ctc_loss(logProbs.transpose(0, 1), targets, inputLengths, targetLengths,
+            blank: 0, reduction: nn.Reduction.Mean, zero_infinity: true).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Frames of the encoder's column sequence (the CTC head's time steps): 32 for the convolutional encoder.</summary>
+    internal int SequenceFrames => EncoderConfig.Kind == EncoderKind.VisionTransformer
+        ? EncoderConfig.ImageWidth / EncoderConfig.PatchWidth : EncoderConfig.ImageWidth / 4;
+
+    /// <summary>
+    /// Character-position loss (ours; needs the CTC head): cross-entropy of the CTC head at every frame against
+    /// <paramref name="frameTargets"/> [B, T] from <see cref="FrameTargets"/> — each character's id at the frame under
+    /// its centre, blank (0) elsewhere, i.e. the peaky alignment CTC itself converges to, given up front. Synthetic data
+    /// knows where it drew each character; this turns CTC's slow alignment search (hundreds of steps on a plateau)
+    /// into plain per-frame classification.
+    /// </summary>
+    internal Tensor AlignmentLoss(Tensor visual, Tensor frameTargets)
+    {
+        using var scope = NewDisposeScope();
+        var logits = ctc_head!.forward(_encoder.Sequence(visual)); // [B, T, C]
+        return nn.functional.cross_entropy(logits.flatten(0, 1), frameTargets.to(logits.device).flatten()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Per-frame targets [B, frames] for <see cref="AlignmentLoss"/>: symbol ids of each label (from
+    /// <see cref="Charset.Encode"/>) placed at the frame under each character centre (fractions 0..1 of the width); a
+    /// character whose frame is taken goes to the next free one (so repeated letters stay separable by CTC's rules);
+    /// everything else blank (0). Rows without centres (null or a count that does not match the label) are all −100
+    /// (ignored).
+    /// </summary>
+    internal static Tensor FrameTargets(IReadOnlyList<long[]> symbolIds, IReadOnlyList<float[]?> centers, int frames)
+    {
+        var targets = new long[symbolIds.Count * frames];
+        for (int i = 0; i < symbolIds.Count; i++)
+        {
+            var ids = symbolIds[i];
+            var c = centers[i];
+            var row = targets.AsSpan(i * frames, frames);
+            if (c is null || c.Length != ids.Length || ids.Length > frames)
+            {
+                row.Fill(-100);
+                continue;
+            }
+            int next = 0;
+            for (int k = 0; k < ids.Length; k++)
+            {
+                int f = Math.Max(next, Math.Clamp((int)(c[k] * frames), 0, frames - 1));
+                // Keep room for the characters still to place.
+                f = Math.Min(f, frames - (ids.Length - k));
+                row[f] = ids[k];
+                // Two equal letters in adjacent frames would merge under CTC: leave a blank between them.
+                next = f + (k + 1 < ids.Length && ids[k + 1] == ids[k] ? 2 : 1);
+            }
+        }
+        return tensor(targets, [symbolIds.Count, frames]);
     }
 
     /// <summary>Probabilities [B, L, ClassCount] for images [B, 3, H, W].</summary>
@@ -61,6 +165,31 @@ internal sealed class RecognitionNetwork : nn.Module
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return _decoder.Decode(Encode(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Greedy CTC reading of images (argmax per frame, repeats merged, blanks dropped) as id sequences; requires the CTC head.</summary>
+    internal List<long[]> DecodeCtc(Tensor images)
+    {
+        if (ctc_head is null) throw new InvalidOperationException("This recognizer was trained without a CTC head.");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var best = ctc_head.forward(_encoder.Sequence(_encoder.Encode(images))).argmax(-1); // [B, T]
+        long b = best.shape[0], t = best.shape[1];
+        var ids = best.data<long>().ToArray();
+        var result = new List<long[]>((int)b);
+        for (long i = 0; i < b; i++)
+        {
+            var seq = new List<long>();
+            long previous = 0;
+            for (long j = 0; j < t; j++)
+            {
+                long id = ids[i * t + j];
+                if (id != 0 && id != previous) seq.Add(id);
+                previous = id;
+            }
+            result.Add(seq.ToArray());
+        }
+        return result;
     }
 
     /// <summary>

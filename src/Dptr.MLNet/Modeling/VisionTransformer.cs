@@ -9,7 +9,7 @@ namespace Dptr.MLNet.Modeling;
 /// 32×128 RGB image → 8×16 = 128 tokens), a learned position embedding (trunc-normal 0.02), pre-LN blocks and a final
 /// LayerNorm. No CLS token. Output [B, 128, D].
 /// </summary>
-internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>, IImageEncoder
 {
     private readonly Conv2d patch_embed;
     private readonly Parameter pos_embed;
@@ -30,6 +30,19 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         WeightInit.ConvDefault(patch_embed, generator);
         WeightInit.TruncNormal(pos_embed, generator);
         RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public nn.Module Module => this;
+
+    /// <inheritdoc />
+    public Tensor Encode(Tensor images) => forward(images);
+
+    /// <summary>The token grid averaged over its rows: [B, W / patch width, D] (16 columns at the defaults).</summary>
+    public Tensor Sequence(Tensor tokens)
+    {
+        long rows = _config.ImageHeight / _config.PatchHeight, cols = _config.ImageWidth / _config.PatchWidth;
+        return tokens.view(tokens.shape[0], rows, cols, tokens.shape[2]).mean([1]);
     }
 
     /// <summary>Encodes images [B, 3, H, W] (normalised pixels) into visual tokens [B, TokenCount, D].</summary>

@@ -69,6 +69,22 @@ internal static class WeightInit
     }
 
     /// <summary>
+    /// He (Kaiming) normal init with fan-out and a ReLU gain, <c>N(0, 2 / (out · kh · kw))</c> (torchvision's ResNet
+    /// convention), drawn from <paramref name="generator"/>; bias zero.
+    /// </summary>
+    public static void KaimingNormalFanOut(Conv2d conv, Generator generator)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var w = conv.weight!;
+        var fanOut = w.shape[0] * w.shape[2] * w.shape[3];
+        var std = Math.Sqrt(2.0 / fanOut);
+        w.copy_(randn(w.shape, ScalarType.Float32, generator: generator).Times(std));
+        if (conv.bias is not null)
+            nn.init.zeros_(conv.bias);
+    }
+
+    /// <summary>
     /// U(-bound, bound) drawn from <paramref name="generator"/>. (TorchSharp 0.107's <c>nn.init.uniform_</c> does not
     /// honour its generator argument — construction then depended on the global RNG — so we sample ourselves.)
     /// </summary>

@@ -81,6 +81,7 @@ internal sealed class TrainingLoop : IDisposable
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public TrainingResult Run(CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null)
     {
+        DenormalFlush.EnableOnThisThread();
         if (!_rngInitialised)
         {
             manual_seed(_options.Seed);
