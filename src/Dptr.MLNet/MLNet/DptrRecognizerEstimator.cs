@@ -58,13 +58,25 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
             var decoderParameters = network.Decoder.Module.parameters().ToArray();
             long currentStep = 0;
 
-            var run = new DataViewTrainingRun<float[]?>(_env, "finetune", o, charset, [o.ImageColumnName], reader.Bind, seed);
+            // Character centres (synthetic data) train the CTC head by position; see CharacterCentersColumnName.
+            string? centersColumn = encoderConfig.CtcLossWeight > 0 && input.Schema.GetColumnOrNull(o.CharacterCentersColumnName) is not null
+                ? o.CharacterCentersColumnName : null;
+            var inputColumns = centersColumn is null ? new[] { o.ImageColumnName } : [o.ImageColumnName, centersColumn];
+            var run = new DataViewTrainingRun<RecognizerSample?>(_env, "finetune", o, charset, inputColumns,
+                row => reader.BindWithCenters(row, centersColumn), seed);
             var summary = run.Run(input, network,
                 batch =>
                 {
                     var images = Stack(batch, device);
                     if (augmentation is not null) images = augmentation.Apply(images, training: true);
-                    return (images, charset.EncodeBatch(batch.Select(s => s.Label).ToList()).to(device));
+                    var targets = charset.EncodeBatch(batch.Select(s => s.Label).ToList());
+                    if (centersColumn is not null)
+                    {
+                        var symbols = batch.Select(s => charset.Encode(s.Label).Skip(1).TakeWhile(id => id != charset.EosId).ToArray()).ToList();
+                        var frames = RecognitionNetwork.FrameTargets(symbols, batch.Select(s => s.Input!.CharacterCenters).ToList(), network.SequenceFrames);
+                        targets = RecognitionNetwork.PackTargets(targets, frames);
+                    }
+                    return (images, targets.to(device));
                 },
                 (images, targets, random) =>
                 {
@@ -100,7 +112,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
         return tensor(flat, [images.Count, 3, ImageColumnConverter.TargetHeight, ImageColumnConverter.TargetWidth]).to(device);
     }
 
-    private static Tensor Stack(IReadOnlyList<LabelledSample<float[]?>> batch, Device device) => Stack(batch.Select(s => s.Input).ToList(), device);
+    private static Tensor Stack(IReadOnlyList<LabelledSample<RecognizerSample?>> batch, Device device) => Stack(batch.Select(s => s.Input?.Pixels).ToList(), device);
 
     /// <summary>Adds the predicted-text and confidence columns to the schema shape.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -43,6 +43,17 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     /// </summary>
     public int? PermutationCount { get; set; }
 
+    /// <summary>
+    /// Optional float-vector column with the horizontal centre of each label character as a fraction (0..1) of the
+    /// image width, as <c>mlContext.Data.LoadSyntheticText</c> writes. When the training data has it and the encoder has
+    /// a CTC head (<see cref="EncoderOptions.CtcLossWeight"/> &gt; 0), the head is trained with a per-column
+    /// cross-entropy against those positions instead of the CTC loss: CTC's early gradient drives every column to the
+    /// blank and the encoder's features collapse (docs/results.md), while the known positions make the encoder learn
+    /// characters within a few hundred steps. Rows whose centre count does not match the label fall back to no
+    /// auxiliary loss. Default <c>"CharacterCenters"</c>; ignored when the column is absent.
+    /// </summary>
+    public string CharacterCentersColumnName { get; set; } = "CharacterCenters";
+
     /// <summary>Keep the decoder frozen for this many first steps, so the new encoder and FMU adapt to it first. Default 0.</summary>
     public int FreezeDecoderSteps { get; set; }
 

@@ -22,6 +22,14 @@ public sealed class EncoderOptions
     /// </summary>
     public double CtcLossWeight { get; set; } = 1.0;
 
+    /// <summary>
+    /// Give the decoder an ordered view of the image from the first step: each of the FMU's output tokens also gets
+    /// the average of its share of the encoder's left-to-right columns (ours, not in the paper, which feeds the FMU
+    /// output alone). Default true: without it the attention path learned to read 10× slower in our CPU runs
+    /// (docs/results.md). <see cref="Paper"/> turns it off.
+    /// </summary>
+    public bool ColumnShortcut { get; set; } = true;
+
     /// <summary>Transformer layers. Default 2 (paper: 12).</summary>
     public int Depth { get; set; } = 2;
 
@@ -41,19 +49,20 @@ public sealed class EncoderOptions
     public double FmuDropout { get; set; } = 0.1;
 
     /// <summary>
-    /// Layer-normalise the FMU output (the decoder's memory) so its statistics match the CLIP text memory the decoder
-    /// was pre-trained on. Default false (the reference feeds the FMU output as is, spec §4); in our short CPU runs it made
-    /// no measurable difference (docs/results.md).
+    /// Layer-normalise the decoder's memory (FMU output, plus the column shortcut) so its statistics match the CLIP
+    /// text memory the decoder was pre-trained on, whose tokens are normalised by CLIP's <c>ln_final</c>. Default true
+    /// (ours; the reference feeds the FMU output as is, spec §4).
     /// </summary>
-    public bool NormalizeMemory { get; set; }
+    public bool NormalizeMemory { get; set; } = true;
 
     /// <summary>The paper's encoder: a 12-layer ViT, 8 heads, patch 4×8, no CTC loss.</summary>
-    public static EncoderOptions Paper => new() { Kind = EncoderKind.VisionTransformer, Depth = 12, Heads = 8, CtcLossWeight = 0 };
+    public static EncoderOptions Paper => new() { Kind = EncoderKind.VisionTransformer, Depth = 12, Heads = 8, CtcLossWeight = 0, ColumnShortcut = false, NormalizeMemory = false };
 
     internal EncoderConfig ToConfig(int width) => new()
     {
         Kind = Kind,
         CtcLossWeight = CtcLossWeight,
+        ColumnShortcut = ColumnShortcut,
         ImageHeight = ImageColumnConverter.TargetHeight,
         ImageWidth = ImageColumnConverter.TargetWidth,
         PatchHeight = PatchHeight,

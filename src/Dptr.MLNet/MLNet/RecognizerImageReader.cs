@@ -48,6 +48,18 @@ internal sealed class RecognizerImageReader
         throw new ArgumentException($"image column '{_column}' must be an image (MLImage) or a float vector from ExtractPixels, got {col.Type}");
     }
 
+    /// <summary>
+    /// A reader of the converted image plus, when <paramref name="centersColumn"/> is in the row, the character centres
+    /// (null when the image was skipped).
+    /// </summary>
+    public Func<RecognizerSample?> BindWithCenters(DataViewRow row, string? centersColumn)
+    {
+        var image = Bind(row);
+        Func<float[]>? centers = centersColumn is not null && row.Schema.GetColumnOrNull(centersColumn) is not null
+            ? Training.DataViewBatches.VectorGetter(row, centersColumn) : null;
+        return () => image() is float[] pixels ? new RecognizerSample(pixels, centers?.Invoke()) : null;
+    }
+
     /// <summary>A reader of the converted image at the row's current position (null when skipped).</summary>
     public Func<float[]?> Bind(DataViewRow row)
     {
@@ -91,3 +103,6 @@ internal sealed class RecognizerImageReader
         }
     }
 }
+
+/// <summary>A training sample's image (normalised [3, 32, 128] floats) and, when the data has them, its character centres.</summary>
+internal sealed record RecognizerSample(float[] Pixels, float[]? CharacterCenters);

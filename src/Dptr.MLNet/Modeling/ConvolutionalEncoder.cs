@@ -8,7 +8,8 @@ namespace Dptr.MLNet.Modeling;
 /// The CPU-sized image encoder (<see cref="EncoderKind.ConvolutionalTransformer"/>), not in the paper: a small
 /// convolutional stem (3×3 conv + BatchNorm + ReLU, strides 2, 2, (2,1), then a (4,1) convolution that folds the
 /// height) turns a 32×128 image into a left-to-right sequence of 32 column features, followed by a learned position
-/// embedding, pre-LN transformer blocks and a final LayerNorm. Output [B, 32, D].
+/// embedding, pre-LN transformer blocks and a final LayerNorm. Output [B, 32, D]. Each image is first standardised to
+/// zero mean and unit variance (over channels and pixels).
 /// </summary>
 /// <remarks>
 /// Why it exists: a ViT of patch tokens learns to see characters only after hundreds of thousands of samples
@@ -72,9 +73,17 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
     {
         if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != _config.ImageHeight || images.shape[3] != _config.ImageWidth)
             throw new ArgumentException($"Images must be [batch, 3, {_config.ImageHeight}, {_config.ImageWidth}], got [{string.Join(", ", images.shape)}].", nameof(images));
-        var x = stem.forward(images).flatten(2).transpose(1, 2).Plus(pos_embed); // [B, 32, D]
+        using var scope = NewDisposeScope();
+        // Per-image standardisation (ours, no parameters): text is readable at any brightness, contrast or colour
+        // cast, and removing those first halved the character loss after 400 steps in our runs (docs/results.md).
+        var mean = images.mean(ImageDims, keepdim: true);
+        var std = images.std(ImageDims, keepdim: true);
+        var x = stem.forward(images.Minus(mean).div(std.Plus(StdEpsilon))).flatten(2).transpose(1, 2).Plus(pos_embed); // [B, 32, D]
         foreach (var block in blocks)
             x = block.forward(x);
-        return norm.forward(x);
+        return norm.forward(x).MoveToOuterDisposeScope();
     }
+
+    private static readonly long[] ImageDims = [1, 2, 3];
+    private static readonly Scalar StdEpsilon = 1e-3;
 }

@@ -16,6 +16,12 @@ internal sealed record EncoderConfig
     /// </summary>
     public double CtcLossWeight { get; init; }
 
+    /// <summary>
+    /// Add to each FMU output token the mean of its span of the encoder's column sequence (ours, not in the paper; see
+    /// <c>RecognitionNetwork.Merge</c>). False in this record so zips written before it existed load unchanged.
+    /// </summary>
+    public bool ColumnShortcut { get; init; }
+
     /// <summary>Input height in pixels.</summary>
     public int ImageHeight { get; init; } = 32;
 

@@ -24,6 +24,17 @@ internal static class TensorMath
     /// <summary><c>a + b</c> with a rooted alpha.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
 
+    /// <summary><c>a − b</c> (TorchSharp's tensor-tensor <c>sub</c> passes no scalar).</summary>
+    public static Tensor Minus(this Tensor a, Tensor b) => a.sub(b);
+
+    /// <summary><c>a + value</c> with the value kept alive through the native call.</summary>
+    public static Tensor Plus(this Tensor a, Scalar value)
+    {
+        var result = a.add(value, One);
+        GC.KeepAlive(value);
+        return result;
+    }
+
     /// <summary><c>a * factor</c> with the factor kept alive through the native call.</summary>
     public static Tensor Times(this Tensor a, Scalar factor)
     {

@@ -25,6 +25,80 @@ public sealed class ConvolutionalEncoderTests
         Assert.AreEqual(EncoderKind.VisionTransformer, legacy.Kind);
         Assert.AreEqual(0.0, legacy.CtcLossWeight);
         Assert.AreEqual(128, legacy.TokenCount);
+        Assert.IsFalse(legacy.ColumnShortcut, "old zips must load without the column shortcut");
+    }
+
+    [TestMethod]
+    public void FrameTargets_PlaceEachCharacterUnderItsCentre_AndSeparateRepeats()
+    {
+        // "abba" (ids a=1, b=2), centres at 10 %, 30 %, 35 % and 90 % of 10 frames → frames 1, 3, then 5 (frame 3 is
+        // taken, and the repeated 'b' must leave a blank between them for CTC), 9. A row without centres is all −100.
+        var t = RecognitionNetwork.FrameTargets([new long[] { 1, 2, 2, 1 }, new long[] { 1, 2 }], [new[] { 0.1f, 0.3f, 0.35f, 0.9f }, null], 10);
+        var rows = t.data<long>().ToArray();
+        CollectionAssert.AreEqual(new long[] { 0, 1, 0, 2, 0, 2, 0, 0, 0, 1 }, rows[..10]);
+        CollectionAssert.AreEqual(Enumerable.Repeat(-100L, 10).ToArray(), rows[10..]);
+    }
+
+    [TestMethod]
+    public void AlignmentLoss_IgnoresRowsWithoutCentres_AndIsZeroNotNaNWhenNoRowHasThem()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new RecognitionNetwork(Conv, Decoder, classCount: 4, seed: 1);
+        net.eval();
+        var visual = net.EncodeVisual(randn(2, 3, 32, 128));
+        var none = RecognitionNetwork.FrameTargets([new long[] { 1 }, new long[] { 2 }], [null, null], net.SequenceFrames);
+        Assert.AreEqual(0f, net.AlignmentLoss(visual, none).item<float>());
+        var half = RecognitionNetwork.FrameTargets([new long[] { 1 }, new long[] { 2 }], [new[] { 0.5f }, null], net.SequenceFrames);
+        var first = RecognitionNetwork.FrameTargets([new long[] { 1 }], [new[] { 0.5f }], net.SequenceFrames);
+        // The ignored row adds nothing: the loss equals that of the first row alone.
+        Assert.AreEqual(net.AlignmentLoss(visual.narrow(0, 0, 1), first).item<float>(), net.AlignmentLoss(visual, half).item<float>(), 1e-5);
+    }
+
+    [TestMethod]
+    public void ComputeLoss_UsesPackedFrameTargets_AndRejectsOtherWidths()
+    {
+        using var scope = NewDisposeScope();
+        var cs = Charset.FromString("abc");
+        using var net = new RecognitionNetwork(Conv, Decoder, cs.ClassCount, seed: 1);
+        net.eval(); // no dropout: the two losses differ only by the auxiliary term
+        var images = randn(2, 3, 32, 128);
+        var ids = cs.EncodeBatch(["ab", "c"]);
+        var frames = RecognitionNetwork.FrameTargets([new long[] { 1, 2 }, new long[] { 3 }], [new[] { 0.2f, 0.6f }, new[] { 0.5f }], net.SequenceFrames);
+        var visual = net.EncodeVisual(images);
+        double withFrames = net.ComputeLoss(images, RecognitionNetwork.PackTargets(ids, frames), new Random(1)).item<float>();
+        double expected = net.DecoderLoss(visual, ids, new Random(1)).item<float>() + net.AlignmentLoss(visual, frames).item<float>();
+        Assert.AreEqual(expected, withFrames, 1e-4);
+        double withCtc = net.ComputeLoss(images, ids, new Random(1)).item<float>();
+        Assert.AreEqual(net.DecoderLoss(visual, ids, new Random(1)).item<float>() + net.CtcLoss(visual, ids).item<float>(), withCtc, 1e-4);
+        var bad = ex(() => net.ComputeLoss(images, cat([ids, ids], 1), new Random(1)));
+        StringAssert.Contains(bad.Message, "expected 27 (ids) or 59 (ids + frame targets)");
+    }
+
+    [TestMethod]
+    public void ColumnShortcut_AddsTheMeanOfEachSpanOfColumns_ToTheMemory()
+    {
+        using var scope = NewDisposeScope();
+        var plain = Conv with { NormalizeMemory = false, FmuDropout = 0 };
+        using var without = new RecognitionNetwork(plain, Decoder, classCount: 4, seed: 2);
+        using var with = new RecognitionNetwork(plain with { ColumnShortcut = true }, Decoder, classCount: 4, seed: 2);
+        without.eval();
+        with.eval();
+        var images = randn(2, 3, 32, 128);
+        var columns = with.EncodeVisual(images); // [2, 32, D]: the conv encoder's column sequence
+        var difference = with.Encode(images) - without.Encode(images); // same seed → same weights
+        Assert.AreEqual(26, difference.shape[1]);
+        // Memory token 0 covers columns [0, 32/26) → column 0 and part of 1: adaptive pooling's first span is columns 0..1.
+        var expectedFirst = columns.narrow(1, 0, 2).mean([1L]);
+        Assert.IsTrue(allclose(difference.select(1, 0), expectedFirst, 1e-4, 1e-5), "token 0 = FMU output + mean of columns 0–1");
+        var expectedLast = columns.narrow(1, 30, 2).mean([1L]);
+        Assert.IsTrue(allclose(difference.select(1, 25), expectedLast, 1e-4, 1e-5), "token 25 = FMU output + mean of columns 30–31");
+    }
+
+    private static Exception ex(Action action)
+    {
+        try { action(); }
+        catch (Exception e) { return e; }
+        throw new AssertFailedException("expected an exception");
     }
 
     [TestMethod]
@@ -78,7 +152,7 @@ public sealed class ConvolutionalEncoderTests
         var parameters = net.parameters().ToArray();
         using var optimizer = optim.Adam(parameters, 3e-3);
         net.train();
-        for (int step = 0; step < 150; step++)
+        for (int step = 0; step < 300; step++)
         {
             using var stepScope = NewDisposeScope();
             optimizer.zero_grad();

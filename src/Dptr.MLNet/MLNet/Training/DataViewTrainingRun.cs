@@ -241,7 +241,9 @@ internal sealed class DataViewTrainingRun<T>
         {
             int b = run._options.BatchSize;
             var samples = run.Samples(data);
-            if (run._options.Shuffle) samples = PoolShuffle(samples, ShufflePoolSize, new Random(unchecked(run._seed * 31 + (int)epoch)));
+            // Synthetic rows are already drawn at random (and never repeat): a shuffle pool would only render 512 rows
+            // before the first step.
+            if (run._options.Shuffle && data is not Dptr.MLNet.Data.SyntheticTextDataView) samples = PoolShuffle(samples, ShufflePoolSize, new Random(unchecked(run._seed * 31 + (int)epoch)));
             return samples.Chunk(b).Where(c => c.Length == b || stepsPerEpoch == 1).GetEnumerator();
         }
 
