@@ -1,7 +1,8 @@
 using Dptr.MLNet.Clip;
+using Dptr.MLNet.Modeling;
+using Dptr.MLNet.Training;
 using System.Diagnostics;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Dptr.MLNet;
@@ -29,12 +30,12 @@ public static class ClipContrastiveTrainer
         // No weight decay on biases, norms, embeddings, class token and temperature (as CLIP).
         static bool Decays(string n) => n.EndsWith(".weight", StringComparison.Ordinal) && !n.Contains("norm", StringComparison.Ordinal)
                                         && !n.Contains("layrnorm", StringComparison.Ordinal) && !n.Contains("embedding", StringComparison.Ordinal);
-        var groups = new List<AdamW.ParamGroup>
+        var groups = new List<AdamW.ParameterGroup>
         {
-            new(named.Where(p => Decays(p.name)).Select(p => p.parameter), new AdamW.Options { weight_decay = o.WeightDecay }),
-            new(named.Where(p => !Decays(p.name)).Select(p => p.parameter), new AdamW.Options { weight_decay = 0.0 }),
+            new(named.Where(p => Decays(p.name)).Select(p => p.parameter), o.WeightDecay),
+            new(named.Where(p => !Decays(p.name)).Select(p => p.parameter), 0.0),
         };
-        using var optimizer = torch.optim.AdamW(groups, lr: o.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-6);
+        using var optimizer = new AdamW(groups, o.LearningRate, beta1: 0.9, beta2: 0.98, epsilon: 1e-6);
         double LrAt(int step)
         {
             if (step < o.WarmupSteps) return o.LearningRate * (step + 1) / o.WarmupSteps;
@@ -58,23 +59,23 @@ public static class ClipContrastiveTrainer
                 if (b < 2 || b != batch.Prompts.Count)
                     throw new ArgumentException($"A CLIP training batch needs ≥ 2 pairs and as many prompts as images; got {b} images and {batch.Prompts.Count} prompts.");
                 double lr = LrAt(step);
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                optimizer.LearningRate = lr;
                 double lossValue;
                 using (var scope = torch.NewDisposeScope())
                 {
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     var ids = model.Tokenize(batch.Prompts);
                     var text = net.EncodeText(ids).Pooled;
                     var image = net.EncodeImageTokens(batch.Images.to(model.Device)).select(1, 0);
                     text = nn.functional.normalize(text, dim: -1);
                     image = nn.functional.normalize(image, dim: -1);
-                    var logits = net.LogitScale.exp() * image.matmul(text.t()); // [B images, B texts]
-                    var target = torch.arange(b, dtype: ScalarType.Int64, device: model.Device);
-                    var loss = (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.t(), target)) / 2;
+                    var logits = image.matmul(text.t()).mul(net.LogitScale.exp()); // [B images, B texts]
+                    var target = TensorMath.Arange(b, ScalarType.Int64, model.Device);
+                    var loss = nn.functional.cross_entropy(logits, target).Plus(nn.functional.cross_entropy(logits.t(), target)).Times(0.5);
                     loss.backward();
                     if (o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(named.Select(p => p.parameter), o.GradientClipNorm);
-                    optimizer.step();
-                    using (torch.no_grad()) net.LogitScale.clamp_(0, o.MaxLogitScale);
+                    optimizer.Step();
+                    using (torch.no_grad()) net.LogitScale.ClampInPlace(0, o.MaxLogitScale);
                     lossValue = loss.item<float>();
                 }
                 step++;

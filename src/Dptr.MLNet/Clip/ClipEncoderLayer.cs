@@ -94,7 +94,7 @@ internal sealed class ClipMlp : nn.Module
     {
         using var scope = NewDisposeScope();
         var h = _fc1.forward(x);
-        h = _quickGelu ? h * torch.sigmoid(1.702 * h) : nn.functional.gelu(h);
+        h = _quickGelu ? h.mul(torch.sigmoid(h.Times(1.702))) : nn.functional.gelu(h);
         return _fc2.forward(h).MoveToOuterDisposeScope();
     }
 }

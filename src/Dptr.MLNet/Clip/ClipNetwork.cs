@@ -1,3 +1,4 @@
+using Dptr.MLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -69,7 +70,7 @@ internal sealed class ClipNetwork : nn.Module
             int layers = text ? c.Text.NumHiddenLayers : c.Vision.NumHiddenLayers;
             double inProjStd = Math.Pow(width, -0.5) * Math.Pow(2 * layers, -0.5);
             if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else if (name.Contains("layer_norm", StringComparison.Ordinal) || name.Contains("layrnorm", StringComparison.Ordinal) || name.Contains("layernorm", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.Contains("layer_norm", StringComparison.Ordinal) || name.Contains("layrnorm", StringComparison.Ordinal) || name.Contains("layernorm", StringComparison.Ordinal)) p.FillInPlace(1.0);
             else if (name.EndsWith("token_embedding.weight", StringComparison.Ordinal)) Normal(p, 0.02);
             else if (name.EndsWith("position_embedding.weight", StringComparison.Ordinal)) Normal(p, text ? 0.01 : 0.02);
             else if (name.EndsWith("class_embedding", StringComparison.Ordinal)) Normal(p, Math.Pow(width, -0.5));
@@ -80,7 +81,7 @@ internal sealed class ClipNetwork : nn.Module
             else if (name.Contains(".mlp.fc2.", StringComparison.Ordinal)) Normal(p, inProjStd);
             else if (name == "text_projection.weight") Normal(p, Math.Pow(c.Text.HiddenSize, -0.5));
             else if (name == "visual_projection.weight") Normal(p, Math.Pow(c.Vision.HiddenSize, -0.5));
-            else if (name == "logit_scale") p.fill_(c.LogitScaleInitValue);
+            else if (name == "logit_scale") p.FillInPlace(c.LogitScaleInitValue);
             else throw new InvalidOperationException($"No initialiser for CLIP parameter '{name}'.");
         }
     }

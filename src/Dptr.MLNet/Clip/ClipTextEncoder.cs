@@ -61,7 +61,7 @@ internal sealed class ClipTextEmbeddings : nn.Module
         long l = ids.shape[1];
         if (l > _position.weight!.shape[0])
             throw new ArgumentException($"Token sequence length {l} exceeds the CLIP context length {_position.weight.shape[0]}.");
-        var pos = torch.arange(l, dtype: ScalarType.Int64, device: ids.device);
+        var pos = TensorMath.Arange(l, ScalarType.Int64, ids.device);
         return _token.forward(ids).Plus(_position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
     }
 }

@@ -67,7 +67,7 @@ internal sealed class ClipVisionEmbeddings : nn.Module
         var patches = _patch.forward(pixels).flatten(2).transpose(1, 2); // [B,P,W]
         var cls = _classEmbedding.view(1, 1, -1).expand(b, 1, -1);
         var x = torch.cat([cls, patches], 1);
-        var pos = torch.arange(x.shape[1], dtype: ScalarType.Int64, device: pixels.device);
+        var pos = TensorMath.Arange(x.shape[1], ScalarType.Int64, pixels.device);
         return x.Plus(_position.forward(pos).unsqueeze(0)).MoveToOuterDisposeScope();
     }
 }

@@ -77,7 +77,7 @@ internal sealed class ImageAugmentation
 
         using var scope = NewDisposeScope();
         var device = images.device;
-        var x = NormalizedInput ? images * 0.5 + 0.5 : images.clone();
+        var x = NormalizedInput ? images.Times(0.5).Plus(0.5) : images.clone();
 
         if (p.Warp.Any(w => w))
         {
@@ -98,13 +98,13 @@ internal sealed class ImageAugmentation
         {
             using var generator = new Generator((ulong)p.NoiseSeed);
             var noise = randn(new long[] { batch, 3, height, width }, generator: generator).to(device);
-            x = x + noise * Column(p.NoiseStds, device);
+            x = x.Plus(noise.mul(Column(p.NoiseStds, device)));
         }
 
-        x = x.clamp(0.0, 1.0);
+        x = x.Clamp(0.0, 1.0);
         if (NormalizedInput)
         {
-            x = (x - 0.5) / 0.5;
+            x = x.Minus(0.5).DividedBy(0.5);
         }
 
         // Untouched samples keep their exact input values (no round-off from the range conversion).
@@ -299,32 +299,32 @@ internal sealed class ImageAugmentation
 
         var matricesT = tensor(flat, new long[] { batch, 3, 3 }, device: device);
         // Pixel centres in grid_sample's normalised coordinates (align_corners = false).
-        var xs = (arange(width, dtype: ScalarType.Float32, device: device) * 2 + 1) / width - 1;
-        var ys = (arange(height, dtype: ScalarType.Float32, device: device) * 2 + 1) / height - 1;
+        var xs = TensorMath.Arange(width, ScalarType.Float32, device).Times(2).Plus(1).DividedBy(width).Minus(1);
+        var ys = TensorMath.Arange(height, ScalarType.Float32, device).Times(2).Plus(1).DividedBy(height).Minus(1);
         var gridYX = meshgrid(new[] { ys, xs }, indexing: "ij");
         var ones = ones_like(gridYX[0]);
         var baseGrid = stack(new[] { gridYX[1], gridYX[0], ones }, dim: -1).reshape(1, height * width, 3);
         var mapped = matmul(baseGrid, matricesT); // [B, HW, 3]
         var w = mapped[.., .., 2..3];
         // Keep w away from 0 so a strong perspective never divides by zero.
-        w = where(w.abs() < 1e-6, full_like(w, 1e-6), w);
-        var grid = (mapped[.., .., 0..2] / w).reshape(batch, height, width, 2);
+        w = where(w.abs().LessThan(1e-6), TensorMath.FullLike(w, 1e-6), w);
+        var grid = mapped[.., .., 0..2].div(w).reshape(batch, height, width, 2);
         return nn.functional.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
     }
 
     private static Tensor ColorJitter(Tensor x, double[] brightness, double[] contrast, double[] saturation)
     {
         var device = x.device;
-        x = (x * Column(brightness, device)).clamp(0.0, 1.0);
+        x = x.mul(Column(brightness, device)).Clamp(0.0, 1.0);
         var mean = Grey(x).mean(new long[] { 1, 2, 3 }, keepdim: true);
-        x = ((x - mean) * Column(contrast, device) + mean).clamp(0.0, 1.0);
+        x = x.Minus(mean).mul(Column(contrast, device)).Plus(mean).Clamp(0.0, 1.0);
         var grey = Grey(x);
-        return ((x - grey) * Column(saturation, device) + grey).clamp(0.0, 1.0);
+        return x.Minus(grey).mul(Column(saturation, device)).Plus(grey).Clamp(0.0, 1.0);
     }
 
     /// <summary>ITU-R BT.601 luma, <c>[B, 1, H, W]</c>.</summary>
     private static Tensor Grey(Tensor x) =>
-        (x[.., 0..1] * 0.299) + (x[.., 1..2] * 0.587) + (x[.., 2..3] * 0.114);
+        x[.., 0..1].Times(0.299).Plus(x[.., 1..2].Times(0.587)).Plus(x[.., 2..3].Times(0.114));
 
     private static Tensor Blur(Tensor x, double[] sigmas)
     {

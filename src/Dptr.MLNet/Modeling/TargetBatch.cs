@@ -15,8 +15,7 @@ internal static class TargetBatch
     {
         if (targetIds.dim() != 2 || targetIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"Targets must be an int64 [batch, length] tensor, got {targetIds.dtype} [{string.Join(", ", targetIds.shape)}].", nameof(targetIds));
-        using var pad = (Scalar)(long)padId; // a local keeps the scalar alive through the native call (see TensorMath)
-        var longest = (int)targetIds.ne(pad).sum(1).max().item<long>() - 2;
+        var longest = (int)targetIds.NotEqualTo(padId).sum(1).max().item<long>() - 2;
         if (longest < 1)
             throw new ArgumentException("Every target in the batch is empty; labels must have at least one character.", nameof(targetIds));
         if (longest > maxLength)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dptr.MLNet.IO;
 using SkiaSharp;
+using Dptr.MLNet.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -288,7 +289,7 @@ public sealed class OrpBank : IDisposable
             throw new ArgumentException($"ORP: the text memory must be [B, T, {Width}] to match the bank width, got [{string.Join(",", memory.shape)}].", nameof(memory));
         using var scope = torch.NewDisposeScope();
         var noise = SampleNoise((int)memory.shape[0], (int)memory.shape[1], generator).to(memory.device).to(memory.dtype);
-        return (memory + NoiseWeight * noise).MoveToOuterDisposeScope();
+        return memory.Plus(noise.Times(NoiseWeight)).MoveToOuterDisposeScope();
     }
 
     private Tensor Gather(Tensor imgs, Tensor toks) =>

@@ -18,12 +18,16 @@ namespace Dptr.MLNet.Training;
 /// like an uninterrupted one (on the same device and thread count).
 /// <para>Checkpoint contents, in order: magic "DPTRCKPT", format version, next step, best validation accuracy and its
 /// step, validations without improvement, options JSON, torch RNG state, module state (TorchSharp format), AdamW state
-/// (TorchSharp <c>save_state_dict</c>: per-parameter step, exp_avg, exp_avg_sq).</para>
+/// (<see cref="AdamW.Save"/>: per-parameter step, exp_avg, exp_avg_sq). Version 1 checkpoints (TorchSharp's optimizer
+/// state) are refused with a message saying so.</para>
+/// <para>A step that fails (any exception but cancellation and divergence) stops training with a
+/// <see cref="TrainingStepFailedException"/>; when the failure came before the optimizer touched the weights, the
+/// pre-step state is written as a checkpoint first, so the run resumes at the failed step.</para>
 /// </remarks>
 internal sealed class TrainingLoop : IDisposable
 {
     private const string Magic = "DPTRCKPT";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     private readonly nn.Module _module;
     private readonly TrainingOptions _options;
@@ -58,7 +62,7 @@ internal sealed class TrainingLoop : IDisposable
         _parameters = module.parameters().Where(p => p.requires_grad).ToArray();
         if (_parameters.Length == 0)
             throw new ArgumentException("The module has no trainable parameters.", nameof(module));
-        _optimizer = optim.AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        _optimizer = new AdamW(_parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
         _schedule = new OneCycleSchedule(options.LearningRate, options.TotalSteps, options.PctStart, options.DivFactor, options.FinalDivFactor);
     }
 
@@ -79,6 +83,7 @@ internal sealed class TrainingLoop : IDisposable
     /// <param name="progress">Receives reports every <see cref="TrainingOptions.ProgressInterval"/> steps and at validations.</param>
     /// <exception cref="TrainingDivergedException">A loss was NaN/infinite; the last good checkpoint (if any) is kept.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="TrainingStepFailedException">A step failed; the exception names the checkpoint to resume from.</exception>
     public TrainingResult Run(CancellationToken cancellationToken = default, IProgress<TrainingProgress>? progress = null)
     {
         DenormalFlush.EnableOnThisThread();
@@ -96,13 +101,15 @@ internal sealed class TrainingLoop : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var lr = _schedule.LearningRate(Step);
-            foreach (var group in _optimizer.ParamGroups)
-                group.LearningRate = lr;
-            using (var scope = NewDisposeScope())
+            _optimizer.LearningRate = lr;
+            var updating = false;
+            using var rngBefore = get_rng_state(); // so a failed step can be saved exactly as it was before
+            try
             {
+                using var scope = NewDisposeScope();
                 var (input, targets) = _batchAt(Step);
                 samplesSinceReport += input.shape[0];
-                _optimizer.zero_grad();
+                _optimizer.ZeroGrad();
                 var loss = _loss(input, targets, StepRandom(_options.Seed, Step));
                 lastLoss = loss.detach().to_type(ScalarType.Float64).item<double>();
                 if (!double.IsFinite(lastLoss))
@@ -110,7 +117,12 @@ internal sealed class TrainingLoop : IDisposable
                 loss.backward();
                 if (_options.GradientClipNorm > 0)
                     nn.utils.clip_grad_norm_(_parameters, _options.GradientClipNorm);
-                _optimizer.step();
+                updating = true;
+                _optimizer.Step();
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or TrainingDivergedException))
+            {
+                throw StepFailed(e, stateIntact: !updating, rngBefore);
             }
             Step++;
 
@@ -166,7 +178,7 @@ internal sealed class TrainingLoop : IDisposable
                 writer.Write(bytes.Length);
                 writer.Write(bytes);
                 _module.save(writer);
-                _optimizer.save_state_dict(writer);
+                _optimizer.Save(writer);
             }
             File.Move(temp, path, overwrite: true);
             LastCheckpointStep = Step;
@@ -195,6 +207,8 @@ internal sealed class TrainingLoop : IDisposable
             if (reader.ReadString() != Magic)
                 throw new InvalidDataException($"'{checkpointPath}' is not a Dptr.MLNet training checkpoint.");
             var version = reader.ReadInt32();
+            if (version == 1)
+                throw new InvalidDataException($"Checkpoint '{checkpointPath}' has format version 1 (TorchSharp's optimizer state), which this build no longer reads: its optimizer is Dptr.MLNet's own AdamW (format version {FormatVersion}). Start the run again, or initialise from the model zip the old run saved.");
             if (version != FormatVersion)
                 throw new InvalidDataException($"Checkpoint '{checkpointPath}' has format version {version}; this build reads version {FormatVersion}.");
             var step = reader.ReadInt64();
@@ -204,7 +218,7 @@ internal sealed class TrainingLoop : IDisposable
             _ = reader.ReadString(); // options of the run that wrote it (informational)
             var rngBytes = reader.ReadBytes(reader.ReadInt32());
             _module.load(reader, strict: true);
-            _optimizer.load_state_dict(reader);
+            _optimizer.Load(reader);
             using (var rng = tensor(rngBytes, ScalarType.Byte))
                 set_rng_state(rng);
             _rngInitialised = true;
@@ -270,6 +284,46 @@ internal sealed class TrainingLoop : IDisposable
         if (_bestWeights is null) return;
         foreach (var t in _bestWeights.Values) t.Dispose();
         _bestWeights = null;
+    }
+
+    private TrainingStepFailedException StepFailed(Exception failure, bool stateIntact, Tensor rngBefore)
+    {
+        string? path = null;
+        long resumeStep = -1;
+        string kept;
+        if (stateIntact)
+        {
+            // The weights, optimizer moments and RNG are as they were before this step: save them so nothing is lost.
+            path = _options.CheckpointPath ?? Path.Combine(Path.GetTempPath(), $"dptr-failed-step{Step}-{Guid.NewGuid():N}.ckpt");
+            try
+            {
+                set_rng_state(rngBefore);
+                SaveCheckpoint(path);
+                resumeStep = Step;
+                kept = $"The state before step {Step} was saved to '{path}'; resume from it (ResumeFrom = that file) to continue at step {Step}.";
+            }
+            catch (Exception saveFailure) when (saveFailure is IOException or UnauthorizedAccessException)
+            {
+                path = null;
+                kept = $"Saving the state before the step failed too ({saveFailure.Message}).";
+            }
+        }
+        else
+        {
+            kept = "The failure came while the optimizer was updating the weights, so the current state is not saved.";
+        }
+        if (path is null && LastCheckpointStep >= 0)
+        {
+            path = _options.CheckpointPath;
+            resumeStep = LastCheckpointStep;
+            kept += $" The last good checkpoint '{path}' (step {LastCheckpointStep}) is kept; resume from it.";
+        }
+        else if (path is null)
+        {
+            kept += " No checkpoint had been written (set CheckpointPath to keep one).";
+        }
+        return new TrainingStepFailedException(Step, path, resumeStep,
+            $"Training step {Step} of {_options.TotalSteps} failed: {failure.GetType().Name}: {failure.Message} {kept}", failure);
     }
 
     private long Epoch(long step) => _options.StepsPerEpoch > 0 ? step / _options.StepsPerEpoch : 0;
