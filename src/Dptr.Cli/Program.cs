@@ -1,76 +1,103 @@
-using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Globalization;
 using Dptr.Cli.Commands;
+using Dptr.Cli.Demo;
 
 namespace Dptr.Cli;
 
-/// <summary>The <c>dptr</c> command-line tool: one verb per <see cref="ICliCommand"/> in Commands/.</summary>
+/// <summary>
+/// The <c>dptr</c> command-line tool, on System.CommandLine: one verb per file in Commands/ (and Demo/), each a thin
+/// client of the public Dptr.MLNet API. Exit codes: 0 success, 1 bad input or a failed run, 2 usage, 130 cancelled;
+/// every failure is one stderr line <c>dptr &lt;verb&gt;: &lt;message&gt;</c> (<c>--verbose</c> adds the exception).
+/// </summary>
 internal static class Program
 {
-    private static int Main(string[] args) => Run(args);
-
-    /// <summary>Runs one command line; returns the exit code (tests call this in-process).</summary>
-    internal static int Run(string[] args)
+    private static int Main(string[] args)
     {
-        var commands = typeof(Program).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(ICliCommand).IsAssignableFrom(t))
-            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
-            .OrderBy(c => c.Order).ThenBy(c => c.Name)
-            .ToList();
+        using var cancel = new CancellationTokenSource();
+        // First Ctrl+C asks the run to stop at the next step (training checks the token); a second one kills the process.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return Run(args, null, null, cancel.Token);
+    }
 
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            PrintUsage(commands);
-            return args.Length == 0 ? 1 : 0;
-        }
-        if (args[0] is "--version")
-        {
-            Console.WriteLine(typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0");
-            return 0;
-        }
+    /// <summary>Runs one command line in-process; returns the exit code (tests call this).</summary>
+    internal static int Run(string[] args, TextWriter? output = null, TextWriter? error = null) => Run(args, output, error, CancellationToken.None);
 
-        var command = commands.FirstOrDefault(c => c.Name == args[0]);
-        if (command is null)
-        {
-            Console.Error.WriteLine($"dptr: unknown command '{args[0]}'. Run 'dptr --help' for the list.");
-            return 2;
-        }
+    /// <summary>Runs one command line with a cancellation token.</summary>
+    internal static int Run(string[] args, TextWriter? output, TextWriter? error, CancellationToken cancellationToken)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var cli = new CliContext(output, error, cancellationToken);
+        var verbose = new Option<bool>("--verbose") { Description = "on failure, also print the full exception", Recursive = true, Arity = ArgumentArity.Zero };
+        var root = BuildRoot(cli, verbose);
+        var parse = root.Parse(args);
+        var command = parse.CommandResult.Command;
+        string prefix = command is RootCommand ? "dptr" : $"dptr {command.Name}";
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
 
-        var cliArgs = new CliArgs(args.Skip(1).ToArray());
-        if (cliArgs.Flag("help") || cliArgs.Flag("h"))
+        if (parse.Action is HelpAction || (command is RootCommand && parse.Errors.Count == 0 && args.Contains("--version")))
+            return parse.Invoke(config);
+        if (command is RootCommand && args.Length == 0)
         {
-            Console.WriteLine($"dptr {command.Name}: {command.Description}\n\n{command.Usage}");
-            return 0;
+            error.WriteLine("dptr: give a command; 'dptr --help' lists them");
+            return CliErrors.Usage;
+        }
+        string? usage = parse.Errors.Count > 0 ? parse.Errors[0].Message.TrimEnd('.') : UnknownOptionInArguments(parse, command, args);
+        if (usage is not null)
+        {
+            error.WriteLine($"{prefix}: {usage} (see '{prefix} --help')");
+            return CliErrors.Usage;
         }
         try
         {
-            int rc = command.Run(cliArgs);
-            cliArgs.ThrowOnUnused();
-            return rc;
+            return parse.Invoke(config);
         }
-        catch (CliUsageException ex)
+        catch (Exception ex)
         {
-            Console.Error.WriteLine($"dptr {command.Name}: {ex.Message}");
-            Console.Error.WriteLine($"usage: {command.Usage.Split('\n')[0]}");
-            return 2;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine($"dptr {command.Name}: cancelled.");
-            return 130;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or IOException or InvalidOperationException
-                                       or FormatException or UnauthorizedAccessException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"dptr {command.Name}: {ex.Message}");
-            if (Environment.GetEnvironmentVariable("DPTR_DEBUG") == "1") Console.Error.WriteLine(ex);
-            return 1;
+            return CliErrors.Report(command.Name, ex, error, parse.GetValue(verbose));
         }
     }
 
-    private static void PrintUsage(IReadOnlyList<ICliCommand> commands)
+    /// <summary>The root command with every verb, in pipeline order.</summary>
+    internal static RootCommand BuildRoot(CliContext cli, Option<bool> verbose)
     {
-        Console.WriteLine("dptr: train and run DPTR scene-text recognizers (Dptr.MLNet).\n");
-        Console.WriteLine("usage: dptr <command> [options]   (dptr <command> --help for details)\n");
-        foreach (var c in commands) Console.WriteLine($"  {c.Name,-12} {c.Description}");
+        var root = new RootCommand("dptr: train and run DPTR scene-text recognizers (Dptr.MLNet).") { verbose };
+        foreach (var verb in new[]
+                 {
+                     DemoCommand.Create(cli), SynthCommand.Create(cli), TokenizeCommand.Create(cli), ClipTrainCommand.Create(cli),
+                     BankCommand.Create(cli), PretrainCommand.Create(cli), FinetuneCommand.Create(cli), EvalCommand.Create(cli),
+                     RecognizeCommand.Create(cli), BenchCommand.Create(cli),
+                 })
+            root.Add(verb);
+        return root;
+    }
+
+    /// <summary>
+    /// A positional value that looks like an option (<c>--foo</c>) is an unknown option, not a file or text: it is
+    /// refused instead of being read as an image or swallowing the next argument. Values after <c>--</c> are exempt.
+    /// </summary>
+    private static string? UnknownOptionInArguments(ParseResult parse, Command command, string[] args)
+    {
+        int dashDash = Array.IndexOf(args, "--");
+        var literal = dashDash < 0 ? new HashSet<string>() : args.Skip(dashDash + 1).ToHashSet(StringComparer.Ordinal);
+        foreach (var argument in command.Arguments)
+        {
+            var tokens = parse.GetResult(argument)?.Tokens;
+            if (tokens is null) continue;
+            foreach (var token in tokens)
+            {
+                string v = token.Value;
+                if (v.Length > 1 && v[0] == '-' && !literal.Contains(v) && !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                    return $"unknown option '{v}' (a {argument.Name} starting with '-' goes after '--')";
+            }
+        }
+        return null;
     }
 }

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Dptr.Cli.Demo;
 using Dptr.MLNet;
 using Dptr.MLNet.Data;
 using Microsoft.ML;
@@ -13,23 +15,23 @@ namespace Dptr.Cli.Commands;
 /// <c>dptr bench</c>: median training-step time and samples/s of pre-training and fine-tuning at a named configuration,
 /// inference latency per image at batch 1 and 32, peak memory and torch thread count.
 /// </summary>
-internal sealed class BenchCommand : ICliCommand
+internal static class BenchCommand
 {
-    /// <summary>Where the report is written.</summary>
-    internal TextWriter Output { get; set; } = Console.Out;
-
-    public string Name => "bench";
-
-    public string Description => "Measure training-step time, samples/s, inference latency and memory (--json for machines).";
-
-    public string Usage =>
-        "dptr bench [--config cpu|paper] [--steps <n>] [--json]\n" +
-        "  --config   cpu: 128 wide, 2+2 layers, batch 32 (default; ~2 min on 2 cores)\n" +
-        "             paper: 512 wide, decoder 6 layers, encoder 12 layers, 8 heads (spec §5.1), batch 8 on CPU\n" +
-        "  --steps    training steps measured per stage (default 8; the first 2 are warm-up)\n" +
-        "  --json     print one JSON object";
-
-    public int Order => 90;
+    public static Command Create(CliContext cli)
+    {
+        var config = CliOptions.OneOf("--config", "cpu: 128 wide, 2+2 layers, batch 32 (~2 min on 2 cores); paper: 512 wide, decoder 6, encoder 12 layers, 8 heads (spec §5.1), batch 8 on CPU",
+            "cpu", "cpu", "paper");
+        var steps = CliOptions.Int("--steps", "training steps measured per stage (the first 2 are warm-up)", 8, min: 3, max: 100_000);
+        var json = CliOptions.Flag("--json", "print one JSON object");
+        var command = new Command("bench", "Measure training-step time, samples/s, inference latency and memory (--json for machines).") { config, steps, json };
+        command.SetAction(p =>
+        {
+            bool asJson = p.GetValue(json);
+            var result = Measure(BenchConfig.Get(p.GetValue(config)!), p.GetValue(steps), asJson ? TextWriter.Null : cli.Output);
+            cli.Say(asJson ? result.ToJsonString() : result.ToString());
+        });
+        return command;
+    }
 
     /// <summary>A named benchmark configuration.</summary>
     internal sealed record BenchConfig(string Name, int Width, int DecoderDepth, int EncoderDepth, int Heads, int BatchSize)
@@ -40,17 +42,6 @@ internal sealed class BenchCommand : ICliCommand
             "paper" => new("paper", 512, 6, 12, 8, 8),
             _ => throw new CliUsageException($"--config must be cpu or paper, got '{name}'"),
         };
-    }
-
-    public int Run(CliArgs args)
-    {
-        var config = BenchConfig.Get(args.Get("config", "cpu")!);
-        int steps = args.GetInt("steps", 8);
-        if (steps < 3) throw new CliUsageException("--steps must be ≥ 3");
-        bool json = args.Flag("json");
-        var result = Measure(config, steps, json ? TextWriter.Null : Output);
-        Output.WriteLine(json ? result.ToJsonString() : result.ToString());
-        return 0;
     }
 
     /// <summary>Benchmark results.</summary>
@@ -81,7 +72,7 @@ internal sealed class BenchCommand : ICliCommand
     internal static BenchResult Measure(BenchConfig c, int steps, TextWriter log)
     {
         var ml = new MLContext(1);
-        var words = DemoCommand.DemoWords(Math.Max(256, c.BatchSize * 8), 1).Words;
+        var words = DemoWords.Generate(Math.Max(256, c.BatchSize * 8), 1).Words;
 
         // Pre-training: memories embedded once up front so the step time is the decoder's.
         var tok = ClipTokenizer.FromMerges(ClipTokenizer.TrainBytePairMerges(words.Select(w => ClipTokenizer.BuildPrompt(w)), 200));
@@ -104,10 +95,10 @@ internal sealed class BenchCommand : ICliCommand
         {
             using (var renderer = new SyntheticTextRenderer(new SyntheticTextOptions { Seed = 1 }))
                 renderer.RenderToFolder(words, Math.Max(64, c.BatchSize * 2), dir);
-            var images = RecognitionData.Load(ml, dir);
+            var images = RecognitionDataset.Load(ml, dir);
             var ft = new StepClock();
             log.WriteLine($"bench {c.Name}: fine-tuning {steps} steps");
-            var model = RecognitionData.ImagePipeline(ml, images.Schema).Append<ITransformer>(ml.Transforms.DptrRecognizer(new DptrRecognizerOptions
+            var model = RecognizerImagePipeline.Create(ml, images.Schema).Append<ITransformer>(ml.Transforms.DptrRecognizer(new DptrRecognizerOptions
             {
                 Width = c.Width, Decoder = new DecoderOptions { Depth = c.DecoderDepth, Heads = c.Heads },
                 Encoder = new EncoderOptions { Depth = c.EncoderDepth, Heads = c.Heads },

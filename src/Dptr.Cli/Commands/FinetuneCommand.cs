@@ -1,148 +1,79 @@
-using System.Globalization;
+using System.CommandLine;
+using Dptr.Cli.Workflows;
 using Dptr.MLNet;
+using Dptr.MLNet.Data;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dptr.Cli.Commands;
 
 /// <summary>
-/// <c>dptr finetune</c>: DPTR stage B (spec §1): the image pipeline (load, resize to 128×32, extract pixels) and
-/// DptrRecognizer, starting from a pre-trained decoder (<c>--pretrained</c>) or from scratch. Saves the whole chain.
+/// <c>dptr finetune</c>: DPTR stage B (spec §1): the image pipeline and DptrRecognizer, starting from a pre-trained
+/// decoder (<c>--pretrained</c>) or from scratch. Saves the whole chain and curve PNGs beside it.
 /// </summary>
-internal sealed class FinetuneCommand : ICliCommand
+internal static class FinetuneCommand
 {
-    /// <summary>Where the summary is written.</summary>
-    internal TextWriter Output { get; set; } = Console.Out;
-
-    public string Name => "finetune";
-
-    public string Description => "Train the image recognizer (from a pre-trained DPTR decoder, or from scratch).";
-
-    public string Usage =>
-        "dptr finetune --data <folder|lmdb> --out <model.zip> [--pretrained <pretrain.zip>] [options]\n" +
-        "  --data          training data: a folder with labels.tsv, or an LMDB dataset root\n" +
-        "  --out           model zip to write (curves go to <out>-loss.png / -accuracy.png)\n" +
-        "  --pretrained    zip from dptr pretrain: its decoder is copied (default: from scratch)\n" +
-        "  --validation    validation data (same kinds as --data); default: none\n" +
-        "  --steps         optimizer steps (default: --epochs passes)\n" +
-        "  --epochs        passes over the data when --steps is not given (default 10)\n" +
-        "  --batch         images per step (default 32)\n" +
-        "  --lr            peak learning rate (default 1.485e-3)\n" +
-        "  --width         model width when from scratch (default 128)\n" +
-        "  --depth         encoder layers (default 2; paper 12)\n" +
-        "  --heads         encoder heads (default 4; paper 8)\n" +
-        "  --freeze        keep the pre-trained decoder frozen for this many steps (default 0)\n" +
-        "  --no-augment    train without image augmentation\n" +
-        "  --seed          seed (default 1)";
-
-    public int Order => 50;
-
-    public int Run(CliArgs args)
+    public static Command Create(CliContext cli)
     {
-        string data = args.Require("data");
-        string outPath = args.Require("out");
-        string? pretrainedPath = args.Get("pretrained");
-        string? validation = args.Get("validation");
-        int? steps = args.Get("steps") is null ? null : args.GetInt("steps", 0);
-        var s = new FinetuneSettings
+        var d = new DptrRecognizerOptions();
+        var data = CliOptions.RequiredPath("--data", "training data: a folder with labels.tsv, or an LMDB dataset root");
+        var output = CliOptions.RequiredPath("--out", "model zip to write (curves go to <out>-loss.png / -accuracy.png)");
+        var pretrained = CliOptions.Path("--pretrained", "zip from dptr pretrain: its decoder is copied [default: from scratch]");
+        var validation = CliOptions.Path("--validation", "validation data (same kinds as --data) [default: none]");
+        var steps = CliOptions.OptionalInt("--steps", "optimizer steps [default: --epochs passes]", min: 1);
+        var epochs = CliOptions.Int("--epochs", "passes over the data when --steps is not given", d.Epochs, min: 1);
+        var batch = CliOptions.Int("--batch", "images per step", d.BatchSize, min: 1, max: 65536);
+        var lr = CliOptions.Positive("--lr", "peak learning rate (spec §6.1)", d.LearningRate);
+        var width = CliOptions.Int("--width", "model width when from scratch (paper 512)", d.Width, min: 8, max: 4096);
+        var depth = CliOptions.Int("--depth", "encoder layers (paper 12)", d.Encoder.Depth, min: 1, max: 64);
+        var heads = CliOptions.Int("--heads", "encoder heads (paper 8)", d.Encoder.Heads, min: 1, max: 64);
+        var freeze = CliOptions.Int("--freeze", "keep the pre-trained decoder frozen for this many steps", d.FreezeDecoderSteps, min: 0);
+        var noAugment = CliOptions.Flag("--no-augment", "train without image augmentation");
+        var seed = CliOptions.Seed();
+        var command = new Command("finetune", "Train the image recognizer (from a pre-trained DPTR decoder, or from scratch).")
         {
-            Steps = steps,
-            Epochs = args.GetInt("epochs", 10),
-            BatchSize = args.GetInt("batch", 32),
-            LearningRate = args.GetDouble("lr", 1.485e-3),
-            Width = args.GetInt("width", 128),
-            EncoderDepth = args.GetInt("depth", 2),
-            EncoderHeads = args.GetInt("heads", 4),
-            FreezeDecoderSteps = args.GetInt("freeze", 0),
-            Augment = !args.Flag("no-augment"),
-            Seed = args.GetInt("seed", 1),
+            data, output, pretrained, validation, steps, epochs, batch, lr, width, depth, heads, freeze, noAugment, seed,
         };
-        var ml = new MLContext(s.Seed);
-        var train = RecognitionData.Load(ml, data);
-        var val = validation is null ? null : RecognitionData.Load(ml, validation);
-        ITransformer? pretrainedModel = pretrainedPath is null ? null : RecognitionData.LoadModel(ml, pretrainedPath, out _);
-        try
+        command.SetAction(p =>
         {
-            var decoder = pretrainedModel is null ? null : FindPretrainedDecoder(pretrainedModel, pretrainedPath!);
-            var curve = new TrainingCurve();
-            var model = Finetune(ml, train, val, decoder, s, curve, Output);
-            using (model as IDisposable)
+            string outPath = p.GetValue(output)!;
+            OutputPaths.CheckFile(outPath, "--out");
+            int s = p.GetValue(seed);
+            var options = new DptrRecognizerOptions
             {
-                PretrainCommand.SaveModel(ml, model, train.Schema, outPath);
-                foreach (var png in curve.SavePlots(PretrainCommand.StemOf(outPath), decoder is null ? "fine-tuning (from scratch)" : "fine-tuning (DPTR)"))
-                    Output.WriteLine($"curve: {png}");
+                Width = p.GetValue(width),
+                Encoder = new EncoderOptions { Depth = p.GetValue(depth), Heads = p.GetValue(heads) },
+                Augmentation = p.GetValue(noAugment) ? null : new ImageAugmentationOptions(),
+                FreezeDecoderSteps = p.GetValue(freeze),
+                BatchSize = p.GetValue(batch),
+                Epochs = p.GetValue(epochs),
+                MaxSteps = p.GetValue(steps),
+                LearningRate = p.GetValue(lr),
+                Seed = s,
+            };
+            if (options.Width % options.Encoder.Heads != 0) throw new CliUsageException($"--heads ({options.Encoder.Heads}) must divide --width ({options.Width})");
+            var ml = new MLContext(s);
+            var train = RecognitionDataset.Load(ml, p.GetValue(data)!);
+            string? valPath = p.GetValue(validation);
+            var val = valPath is null ? null : RecognitionDataset.Load(ml, valPath);
+            string? prePath = p.GetValue(pretrained);
+            ITransformer? preModel = prePath is null ? null : DptrModelFile.Load(ml, prePath, out _);
+            try
+            {
+                options.PretrainedDecoder = preModel is null ? null : DptrModelFile.FindPretrainedDecoder(preModel, prePath!);
+                var curve = new TrainingCurve();
+                using (var model = FinetuneWorkflow.Run(ml, train, val, options, curve, cli))
+                {
+                    DptrModelFile.Save(ml, model, train.Schema, outPath);
+                    foreach (var png in curve.SavePlots(OutputPaths.Stem(outPath), prePath is null ? "fine-tuning (from scratch)" : "fine-tuning (DPTR)"))
+                        cli.Say($"curve: {png}");
+                }
+                cli.Say($"saved {outPath} ({(prePath is null ? "from scratch" : "from the DPTR decoder of " + prePath)})");
             }
-            Output.WriteLine($"saved {outPath} ({(decoder is null ? "from scratch" : "from the DPTR decoder of " + pretrainedPath)})");
-        }
-        finally
-        {
-            (pretrainedModel as IDisposable)?.Dispose();
-        }
-        return 0;
+            finally
+            {
+                (preModel as IDisposable)?.Dispose();
+            }
+        });
+        return command;
     }
-
-    /// <summary>The DptrPretrainTransformer inside a loaded pre-training model.</summary>
-    internal static DptrPretrainTransformer FindPretrainedDecoder(ITransformer model, string source)
-    {
-        var found = model is DptrPretrainTransformer d ? d
-            : (model as IEnumerable<ITransformer>)?.OfType<DptrPretrainTransformer>().LastOrDefault();
-        return found ?? throw new InvalidDataException($"'{source}' holds no DPTR pre-trained decoder (make it with dptr pretrain)");
-    }
-
-    /// <summary>Fits image pipeline → DptrRecognizer with a progress bar; returns the chain (to be saved whole).</summary>
-    internal static TransformerChain<ITransformer> Finetune(MLContext ml, IDataView train, IDataView? validation, DptrPretrainTransformer? pretrained,
-        FinetuneSettings s, TrainingCurve curve, TextWriter log, string title = "finetune")
-    {
-        var images = RecognitionData.ImagePipeline(ml, train.Schema);
-        var options = new DptrRecognizerOptions
-        {
-            ImageColumnName = "Image",
-            ImageHeight = RecognitionData.Height,
-            ImageWidth = RecognitionData.Width,
-            PretrainedDecoder = pretrained,
-            Width = s.Width,
-            Encoder = new EncoderOptions { Depth = s.EncoderDepth, Heads = s.EncoderHeads },
-            Augmentation = s.Augment ? new ImageAugmentationOptions() : null,
-            FreezeDecoderSteps = s.FreezeDecoderSteps,
-            BatchSize = s.BatchSize,
-            Epochs = s.Epochs,
-            MaxSteps = s.Steps,
-            LearningRate = s.LearningRate,
-            Seed = s.Seed,
-            Progress = curve,
-            ProgressEveryNSteps = 5,
-        };
-        long rows = train.GetRowCount() ?? train.GetColumn<string>("Label").LongCount();
-        long total = s.Steps ?? s.Epochs * (rows / s.BatchSize);
-        if (total < 1) throw new InvalidDataException($"the training data has {rows} rows, fewer than one batch of {s.BatchSize}");
-        if (validation is not null)
-        {
-            options.ValidationData = RecognitionData.ImagePipeline(ml, validation.Schema).Fit(validation).Transform(validation);
-            options.ValidateEveryNSteps = (int)Math.Max(10, total / 8);
-        }
-        TransformerChain<ITransformer>? model = null;
-        ConsoleProgress.Run(title, (int)total, report =>
-        {
-            curve.OnReport = report;
-            model = images.Append<ITransformer>(ml.Transforms.DptrRecognizer(options)).Fit(train);
-        }, log == Console.Out ? null : log);
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{title}: {total} steps, final loss {curve.Reports.LastOrDefault()?.Loss:F3}{(curve.LastValidationAccuracy is double a ? $", validation word accuracy {a:P1}" : "")}"));
-        return model!;
-    }
-}
-
-/// <summary>Settings of <see cref="FinetuneCommand.Finetune"/>.</summary>
-internal sealed record FinetuneSettings
-{
-    public int? Steps { get; init; }
-    public int Epochs { get; init; } = 10;
-    public int BatchSize { get; init; } = 32;
-    public double LearningRate { get; init; } = 1.485e-3;
-    public int Width { get; init; } = 128;
-    public int EncoderDepth { get; init; } = 2;
-    public int EncoderHeads { get; init; } = 4;
-    public int FreezeDecoderSteps { get; init; }
-    public bool Augment { get; init; } = true;
-    public int Seed { get; init; } = 1;
 }

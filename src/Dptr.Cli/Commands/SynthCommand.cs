@@ -1,85 +1,82 @@
+using System.CommandLine;
 using System.Globalization;
+using Dptr.Cli.Workflows;
+using Dptr.MLNet;
 using Dptr.MLNet.Data;
 
 namespace Dptr.Cli.Commands;
 
-/// <summary><c>dptr synth</c>: renders an MJSynth-style synthetic word-image dataset (folder or LMDB).</summary>
-internal sealed class SynthCommand : ICliCommand
+/// <summary><c>dptr synth</c>: renders an MJSynth-style synthetic word-image dataset (folder with labels.tsv, or LMDB).</summary>
+internal static class SynthCommand
 {
-    public string Name => "synth";
+    /// <summary>Samples rendered when <c>--count</c> is not given.</summary>
+    private const int DefaultCount = 1000;
 
-    public string Description => "Render synthetic word images into a folder dataset (labels.tsv) or an STR LMDB dataset.";
-
-    public int Order => 10;
-
-    public string Usage =>
-        "dptr synth --out <dir|path.lmdb> --count N [--words <file>] [--fonts <dir>] [--backgrounds <dir>] [--format folder|lmdb]\n" +
-        "  --out <path>          output folder; a path ending in .lmdb (or --format lmdb) writes an LMDB dataset\n" +
-        "  --count N             number of samples (default 1000); sample i shows word i mod |words|\n" +
-        "  --words <file>        UTF-8 word list, one per line (default: built-in English words, seeded)\n" +
-        "  --fonts <dir>         font folder (default: system fonts)\n" +
-        "  --backgrounds <dir>   natural images to crop backgrounds from (default: generated backgrounds)\n" +
-        "  --format folder|lmdb  output format (default: from --out)\n" +
-        "  --height H --width W  output size (default 32 x 128)\n" +
-        "  --stretch             stretch text to the full width instead of keeping its aspect\n" +
-        "  --jpeg Q              store JPEG at quality Q (1..100) instead of PNG (default: PNG)\n" +
-        "  --seed S              base seed (default 0)\n" +
-        "  --threads T           worker threads (default: all cores)\n" +
-        "  --skip-bad-fonts      skip font files that cannot be loaded instead of failing";
-
-    public int Run(CliArgs args)
+    public static Command Create(CliContext cli)
     {
-        string output = args.Require("out");
-        int count = args.GetInt("count", 1000);
-        if (count <= 0) throw new CliUsageException("--count must be positive");
-        string? wordsFile = args.Get("words");
-        string format = args.Get("format") ?? (output.EndsWith(".lmdb", StringComparison.OrdinalIgnoreCase) ? "lmdb" : "folder");
-        if (format is not ("folder" or "lmdb")) throw new CliUsageException($"--format must be 'folder' or 'lmdb', got '{format}'");
-        var options = new SyntheticTextOptions
+        var defaults = new SyntheticTextOptions();
+        var output = CliOptions.RequiredPath("--out", "output folder; a path ending in .lmdb (or --format lmdb) writes an LMDB dataset");
+        var count = CliOptions.Int("--count", "number of samples; sample i shows word i mod |words|", DefaultCount, min: 1);
+        var words = CliOptions.Path("--words", "UTF-8 word list, one per line [default: built-in English words, seeded]");
+        var fonts = CliOptions.Path("--fonts", "font folder [default: system fonts]");
+        var backgrounds = CliOptions.Path("--backgrounds", "natural images to crop backgrounds from [default: generated backgrounds]");
+        var format = new Option<string?>("--format") { Description = "output format [default: from --out]", HelpName = "folder|lmdb" };
+        format.AcceptOnlyFromAmong("folder", "lmdb");
+        var height = CliOptions.Int("--height", "output height", defaults.Height, min: 8, max: 1024);
+        var width = CliOptions.Int("--width", "output width", defaults.Width, min: 8, max: 4096);
+        var stretch = CliOptions.Flag("--stretch", "stretch text to the full width instead of keeping its aspect");
+        var jpeg = CliOptions.Int("--jpeg", "store JPEG at this quality (1..100) instead of PNG (0)", defaults.OutputJpegQuality, min: 0, max: 100);
+        var seed = CliOptions.Int("--seed", "base seed", defaults.Seed, int.MinValue);
+        var threads = CliOptions.Int("--threads", "worker threads", defaults.MaxDegreeOfParallelism, min: 1, max: 1024);
+        var skipBadFonts = CliOptions.Flag("--skip-bad-fonts", "skip font files that cannot be loaded instead of failing");
+        var command = new Command("synth", "Render synthetic word images into a folder dataset (labels.tsv) or an STR LMDB dataset.")
         {
-            FontDirectory = args.Get("fonts"),
-            BackgroundDirectory = args.Get("backgrounds"),
-            Height = args.GetInt("height", 32),
-            Width = args.GetInt("width", 128),
-            Fit = args.Flag("stretch") ? TextFit.Stretch : TextFit.KeepAspect,
-            Seed = args.GetInt("seed", 0),
-            OutputJpegQuality = args.GetInt("jpeg", 0),
-            MaxDegreeOfParallelism = args.GetInt("threads", Environment.ProcessorCount),
-            OnBadFont = args.Flag("skip-bad-fonts") ? BadRowAction.Skip : BadRowAction.Throw,
+            output, count, words, fonts, backgrounds, format, height, width, stretch, jpeg, seed, threads, skipBadFonts,
         };
-        args.ThrowOnUnused();
-
-        IReadOnlyList<string> words;
-        if (wordsFile is not null)
+        command.SetAction(p =>
         {
-            words = TextCorpus.ReadLabels(wordsFile, new TextCorpusOptions
+            string outPath = p.GetValue(output)!;
+            string fmt = p.GetValue(format) ?? (outPath.EndsWith(".lmdb", StringComparison.OrdinalIgnoreCase) ? "lmdb" : "folder");
+            int n = p.GetValue(count);
+            foreach (var (opt, dir) in new[] { ("--fonts", p.GetValue(fonts)), ("--backgrounds", p.GetValue(backgrounds)) })
+                if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{opt} folder not found: '{dir}'");
+            OutputPaths.CheckFolder(outPath, "--out");
+            var options = new SyntheticTextOptions
             {
-                Filter = new LabelFilter(maxLength: 64, removeWhitespace: false, normalizeToAscii: false),
-                Deduplicate = false,
-                Shuffle = false,
+                FontDirectory = p.GetValue(fonts),
+                BackgroundDirectory = p.GetValue(backgrounds),
+                Height = p.GetValue(height),
+                Width = p.GetValue(width),
+                Fit = p.GetValue(stretch) ? TextFit.Stretch : TextFit.KeepAspect,
+                Seed = p.GetValue(seed),
+                OutputJpegQuality = p.GetValue(jpeg),
+                MaxDegreeOfParallelism = p.GetValue(threads),
+                OnBadFont = p.GetValue(skipBadFonts) ? BadRowAction.Skip : BadRowAction.Throw,
+            };
+            string? wordsFile = p.GetValue(words);
+            var list = wordsFile is null
+                ? EnglishWordGenerator.Generate(n, options.Seed)
+                : WordLists.Read(wordsFile, "--words", new LabelFilter(maxLength: 64, removeWhitespace: false, normalizeToAscii: false));
+            using var renderer = new SyntheticTextRenderer(options);
+            foreach (var bad in renderer.SkippedFonts) cli.Warn(bad);
+            if (wordsFile is not null && !list.Any(renderer.CanRender))
+                throw new InvalidDataException($"--words '{wordsFile}': no word can be rendered with the available fonts");
+            int lastTenth = -1;
+            var gate = new object();
+            var progress = new SyncProgress<int>(done =>
+            {
+                lock (gate)
+                {
+                int tenth = (int)(10L * done / n);
+                if (tenth == lastTenth) return;
+                lastTenth = tenth;
+                cli.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {done}/{n} ({100L * done / n}%)"));
+                }
             });
-            if (words.Count == 0) throw new CliUsageException($"--words file '{wordsFile}' holds no words");
-        }
-        else words = EnglishWordGenerator.Generate(count, options.Seed);
-
-        using var renderer = new SyntheticTextRenderer(options);
-        foreach (var bad in renderer.SkippedFonts) Console.Error.WriteLine($"warning: {bad}");
-        int lastPercent = -1;
-        var progress = new Progress<int>(done =>
-        {
-            int percent = (int)(100L * done / count);
-            if (percent / 10 != lastPercent / 10)
-            {
-                lastPercent = percent;
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {done}/{count} ({percent}%)"));
-            }
+            var summary = fmt == "lmdb" ? renderer.RenderToLmdb(list, n, outPath, progress) : renderer.RenderToFolder(list, n, outPath, progress);
+            cli.Say(summary.ToString());
+            if (summary.SkippedExamples.Count > 0) cli.Say("skipped (no font covers): " + string.Join(", ", summary.SkippedExamples.Take(10)));
         });
-        var summary = format == "lmdb"
-            ? renderer.RenderToLmdb(words, count, output, progress)
-            : renderer.RenderToFolder(words, count, output, progress);
-        Console.WriteLine(summary.ToString());
-        if (summary.SkippedExamples.Count > 0)
-            Console.WriteLine("skipped (no font covers): " + string.Join(", ", summary.SkippedExamples.Take(10)));
-        return 0;
+        return command;
     }
 }

@@ -1,55 +1,48 @@
+using System.CommandLine;
 using Dptr.MLNet;
 
 namespace Dptr.Cli.Commands;
 
 /// <summary><c>dptr tokenize</c>: prints CLIP token ids (start through end token, no padding), one line per text.</summary>
-internal sealed class TokenizeCommand : ICliCommand
+internal static class TokenizeCommand
 {
-    /// <summary>Where the ids are written (console by default; tests substitute a StringWriter).</summary>
-    internal TextWriter Output { get; set; } = Console.Out;
-
-    public string Name => "tokenize";
-
-    public string Description => "Print CLIP BPE token ids of texts (one line per text).";
-
-    public string Usage =>
-        "dptr tokenize --vocab <file|folder> [--prompt] [--template <fmt>] [--file <texts.txt>] <text>...\n" +
-        "  --vocab      bpe_simple_vocab_16e6.txt(.gz), vocab.json (merges.txt beside it), or a folder holding either\n" +
-        "  --prompt     wrap each text as a photo of a '<text>' (the DPTR pre-training prompt)\n" +
-        "  --template   prompt format with {0} for the text (implies --prompt; default \"a photo of a '{0}'\")\n" +
-        "  --file       also read texts from a UTF-8 file, one per line";
-
-    public int Order => 20;
-
-    public int Run(CliArgs args)
+    public static Command Create(CliContext cli)
     {
-        string vocab = args.Require("vocab");
-        string? template = args.Get("template");
-        bool prompt = args.Flag("prompt") || template is not null;
-        string? file = args.Get("file");
-        var texts = args.Positionals.ToList();
-        if (file is not null)
+        var vocab = CliOptions.RequiredPath("--vocab", "bpe_simple_vocab_16e6.txt(.gz), vocab.json (merges.txt beside it), or a folder holding either");
+        var prompt = CliOptions.Flag("--prompt", "wrap each text as the DPTR pre-training prompt a photo of a '<text>'");
+        var template = CliOptions.Text("--template", $"prompt format with {{0}} for the text (implies --prompt) [default: \"{ClipTokenizer.DefaultPromptTemplate}\"]", "format");
+        var file = CliOptions.Path("--file", "also read texts from a UTF-8 file, one per line");
+        var texts = new Argument<string[]>("text") { Description = "texts to tokenize", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("tokenize", "Print CLIP BPE token ids of texts (one line per text).") { vocab, prompt, template, file, texts };
+        command.SetAction(p =>
         {
-            if (!File.Exists(file)) throw new FileNotFoundException($"Text file not found: '{file}'.", file);
-            texts.AddRange(File.ReadLines(file));
-        }
-        if (texts.Count == 0) throw new CliUsageException("give at least one text to tokenize");
-        var tokenizer = LoadTokenizer(vocab);
-        foreach (var text in texts)
-        {
-            string input = prompt ? ClipTokenizer.BuildPrompt(text, template ?? ClipTokenizer.DefaultPromptTemplate) : text;
-            Output.WriteLine(string.Join(' ', tokenizer.Encode(input)));
-        }
-        return 0;
+            string? format = p.GetValue(template);
+            if (format is not null && !format.Contains("{0}", StringComparison.Ordinal))
+                throw new CliUsageException($"--template must contain {{0}} where the text goes, got '{format}'");
+            bool asPrompt = p.GetValue(prompt) || format is not null;
+            var all = (p.GetValue(texts) ?? []).ToList();
+            string? path = p.GetValue(file);
+            if (path is not null)
+            {
+                if (!File.Exists(path)) throw new FileNotFoundException($"--file not found: '{path}'", path);
+                all.AddRange(File.ReadLines(path));
+            }
+            if (all.Count == 0) throw new CliUsageException("give at least one text to tokenize (arguments or --file)");
+            var tokenizer = ClipTokenizer.Load(p.GetValue(vocab)!);
+            var lines = new List<string>();
+            for (int i = 0; i < all.Count; i++)
+            {
+                string input = asPrompt ? ClipTokenizer.BuildPrompt(all[i], format ?? ClipTokenizer.DefaultPromptTemplate) : all[i];
+                var ids = tokenizer.Encode(input);
+                if (asPrompt && ids.Length > ClipTokenizer.DefaultContextLength)
+                    throw new InvalidDataException(
+                        $"text {i + 1} ('{Shorten(all[i])}') is {ids.Length} tokens as a prompt; CLIP's context holds {ClipTokenizer.DefaultContextLength} (shorten it)");
+                lines.Add(string.Join(' ', ids));
+            }
+            foreach (var line in lines) cli.Say(line);
+        });
+        return command;
     }
 
-    internal static ClipTokenizer LoadTokenizer(string vocab)
-    {
-        if (Directory.Exists(vocab))
-            return ClipTokenizer.TryLoadFromFolder(vocab)
-                   ?? throw new FileNotFoundException($"No CLIP vocabulary (vocab.json+merges.txt or bpe_simple_vocab_16e6.txt[.gz]) in '{vocab}'.");
-        if (Path.GetFileName(vocab).Equals("vocab.json", StringComparison.OrdinalIgnoreCase))
-            return ClipTokenizer.LoadHuggingFace(vocab, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocab))!, "merges.txt"));
-        return ClipTokenizer.LoadBpeSimpleVocab(vocab);
-    }
+    private static string Shorten(string s) => s.Length <= 30 ? s : s[..30] + "…";
 }

@@ -150,6 +150,38 @@ public sealed class ClipTokenizer
     }
 
     /// <summary>
+    /// Loads a CLIP vocabulary from whatever <paramref name="path"/> is: a folder holding <c>vocab.json</c>+<c>merges.txt</c>
+    /// or <c>bpe_simple_vocab_16e6.txt(.gz)</c>; a <c>vocab.json</c> (its <c>merges.txt</c> beside it); or a
+    /// <c>bpe_simple_vocab_16e6.txt(.gz)</c> merges file.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Nothing at the path, or a folder without tokenizer files.</exception>
+    /// <exception cref="InvalidDataException">A file that is empty or not a vocabulary; the message names the file and line.</exception>
+    public static ClipTokenizer Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+            return TryLoadFromFolder(path)
+                   ?? throw new FileNotFoundException($"no CLIP vocabulary in folder '{path}' (expected vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt[.gz])", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"CLIP vocabulary not found: '{path}'", path);
+        if (new FileInfo(path).Length == 0)
+            throw new InvalidDataException($"'{path}' is empty (0 bytes); expected a CLIP vocabulary (bpe_simple_vocab_16e6.txt[.gz] or vocab.json)");
+        if (Path.GetFileName(path).Equals("vocab.json", StringComparison.OrdinalIgnoreCase))
+            return LoadHuggingFace(path, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "merges.txt"));
+        ClipTokenizer tokenizer;
+        try
+        {
+            tokenizer = LoadBpeSimpleVocab(path);
+        }
+        catch (InvalidDataException ex) when (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && ex.InnerException is null && ex.Message.Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"'{path}' is not a gzip file; expected bpe_simple_vocab_16e6.txt.gz", ex);
+        }
+        if (tokenizer.Merges.Count == 0)
+            throw new InvalidDataException($"'{path}' has no BPE merges (expected a '#version' header line, then 'left right' merge lines)");
+        return tokenizer;
+    }
+
+    /// <summary>
     /// Loads the tokenizer files found in <paramref name="folder"/>: <c>vocab.json</c>+<c>merges.txt</c>, else
     /// <c>bpe_simple_vocab_16e6.txt(.gz)</c>. Returns null when none is present.
     /// </summary>

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Dptr.Cli.Demo;
+
+/// <summary>The demo's comparison table and its <c>results.md</c> / <c>results.json</c>.</summary>
+internal static class DemoResults
+{
+    /// <summary>What the run was, for the header of results.md and results.json.</summary>
+    public sealed record Run(DemoSizes Sizes, bool Quick, string? NaturalImages, string? Clip, string WordsSource, string PretrainNote);
+
+    private static readonly (string Key, string Header)[] Columns =
+    [
+        ("wordAccuracy", "word acc"), ("wordAccuracyIgnoreCase", "ignore case"), ("wordAccuracyAlnum36", "alnum36 acc"),
+        ("oneMinusNed", "1-NED"), ("characterAccuracy", "char acc"),
+    ];
+
+    private static readonly Dictionary<string, string> RowNames = new() { ["dptr"] = "DPTR (pre-trained decoder)", ["scratch"] = "from scratch" };
+
+    /// <summary>The comparison table (Markdown, also readable as plain text); rates in 0..1 with 4 decimals.</summary>
+    public static string Table(IReadOnlyDictionary<string, JsonElement> metrics)
+    {
+        var sb = new StringBuilder();
+        sb.Append("| model | count | ").Append(string.Join(" | ", Columns.Select(c => c.Header))).AppendLine(" |");
+        sb.Append("|---|---:|").Append(string.Concat(Columns.Select(_ => "---:|"))).AppendLine();
+        foreach (var (name, m) in metrics)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"| {RowNames.GetValueOrDefault(name, name)} | {m.GetProperty("count").GetInt32()} | ");
+            sb.Append(string.Join(" | ", Columns.Select(c => m.GetProperty(c.Key).GetDouble().ToString("F4", CultureInfo.InvariantCulture))));
+            sb.AppendLine(" |");
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    /// <summary>Writes results.md and results.json into <paramref name="outDir"/> (each atomically).</summary>
+    public static void Write(string outDir, Run run, IReadOnlyDictionary<string, JsonElement> metrics, string table,
+        IReadOnlyDictionary<string, double> timings, IReadOnlyList<string> pngs)
+    {
+        var z = run.Sizes;
+        var md = new StringBuilder();
+        md.AppendLine("# DPTR demo results").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr demo{(run.Quick ? " --quick" : "")}{(run.NaturalImages is null ? "" : " --natural-images " + run.NaturalImages)}{(run.Clip is null ? "" : " --clip " + run.Clip)}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Words: {run.WordsSource}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Images: synthetic renderer; {z.TrainImages} train, {z.ValidationImages} validation, {z.TestImages} test (test words are in neither the fine-tuning images nor the text corpus).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- CLIP: {(run.Clip is null ? $"small CLIP trained here ({z.Width} wide, {z.ClipLayers} layer per tower, {z.ClipSteps} contrastive steps)" : "given weights " + run.Clip)}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- ORP bank: {(run.NaturalImages is null ? $"{z.BankImages} generated non-text images (not real photos)" : "natural images from " + run.NaturalImages)}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Pre-training: {z.PretrainSteps} steps × {z.PretrainBatch} words; {run.PretrainNote}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: {z.FinetuneSteps} steps × {z.FinetuneBatch} images each, same seed; encoder 2 layers, {z.Width} wide.").AppendLine();
+        md.AppendLine(table).AppendLine();
+        md.AppendLine("Curves: " + string.Join(", ", pngs.Select(p => $"![{Path.GetFileName(p)}]({Path.GetFileName(p)})"))).AppendLine();
+        md.AppendLine("Timings (s): " + string.Join(", ", timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value:F0}"))));
+        AtomicText.WriteAllText(Path.Combine(outDir, "results.md"), md.ToString());
+
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("quick", run.Quick);
+            w.WriteString("words", run.WordsSource);
+            w.WriteString("orpImages", run.NaturalImages ?? "generated");
+            w.WriteString("clip", run.Clip ?? "trained");
+            w.WriteStartObject("models");
+            foreach (var (name, m) in metrics)
+            {
+                w.WritePropertyName(name);
+                m.WriteTo(w);
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("seconds");
+            foreach (var (k, v) in timings) w.WriteNumber(k, Math.Round(v, 1));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        AtomicText.WriteAllBytes(Path.Combine(outDir, "results.json"), stream.ToArray());
+    }
+}
