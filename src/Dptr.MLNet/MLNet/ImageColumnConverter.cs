@@ -25,6 +25,9 @@ internal static class ImageColumnConverter
     /// <summary>Input width the recognizer expects (spec §6.3).</summary>
     public const int TargetWidth = 128;
 
+    /// <summary>Values per converted image: 3 × 32 × 128.</summary>
+    public const int SampleLength = 3 * TargetHeight * TargetWidth;
+
     /// <summary>
     /// Converts rows of a pixel vector column produced by <c>mlContext.Transforms.ExtractPixels</c>.
     /// </summary>
@@ -111,44 +114,66 @@ internal static class ImageColumnConverter
         for (int i = 0; i < images.Count; i++)
         {
             var image = images[i] ?? throw new ArgumentException($"Image of row {i} is null (missing or unreadable image).", nameof(images));
-            int w = image.Width, h = image.Height;
-            if (w <= 0 || h <= 0)
-            {
-                throw new ArgumentException($"Image of row {i} has zero size ({w}x{h}, width x height).", nameof(images));
-            }
-
-            int r, b;
-            switch (image.PixelFormat)
-            {
-                case MLPixelFormat.Rgba32:
-                    (r, b) = (0, 2);
-                    break;
-                case MLPixelFormat.Bgra32:
-                    (r, b) = (2, 0);
-                    break;
-                default:
-                    throw new ArgumentException($"Image of row {i} has pixel format {image.PixelFormat}; expected Bgra32 or Rgba32.", nameof(images));
-            }
-
-            var pixels = image.Pixels;
-            int plane = w * h;
-            if (pixels.Length < plane * 4)
-            {
-                throw new ArgumentException($"Image of row {i} ({w}x{h}) holds {pixels.Length} bytes; expected {plane * 4} (4 bytes per pixel).", nameof(images));
-            }
-
-            var rgb = new float[3 * plane];
-            for (int p = 0; p < plane; p++)
-            {
-                rgb[p] = pixels[p * 4 + r];
-                rgb[plane + p] = pixels[p * 4 + 1];
-                rgb[2 * plane + p] = pixels[p * 4 + b];
-            }
-
-            ResizeAndNormalize(rgb, h, w, output.AsSpan(i * 3 * TargetHeight * TargetWidth, 3 * TargetHeight * TargetWidth));
+            FromImage(image, output.AsSpan(i * SampleLength, SampleLength), $"Image of row {i}");
         }
 
         return tensor(output, new long[] { images.Count, 3, TargetHeight, TargetWidth }, device: device ?? CPU);
+    }
+
+    /// <summary>Converts one <see cref="MLImage"/> (Bgra32 or Rgba32) to normalised [3, 32, 128] floats in <paramref name="destination"/>.</summary>
+    /// <param name="image">The image (not disposed).</param>
+    /// <param name="destination"><see cref="SampleLength"/> values.</param>
+    /// <param name="what">Names the image in error messages, e.g. "Image of row 3".</param>
+    public static void FromImage(MLImage image, Span<float> destination, string what)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int w = image.Width, h = image.Height;
+        if (w <= 0 || h <= 0)
+        {
+            throw new ArgumentException($"{what} has zero size ({w}x{h}, width x height).", nameof(image));
+        }
+
+        var (r, b) = image.PixelFormat switch
+        {
+            MLPixelFormat.Rgba32 => (0, 2),
+            MLPixelFormat.Bgra32 => (2, 0),
+            _ => throw new ArgumentException($"{what} has pixel format {image.PixelFormat}; expected Bgra32 or Rgba32.", nameof(image)),
+        };
+        var pixels = image.Pixels;
+        if (pixels.Length < w * h * 4)
+        {
+            throw new ArgumentException($"{what} ({w}x{h}) holds {pixels.Length} bytes; expected {w * h * 4} (4 bytes per pixel).", nameof(image));
+        }
+
+        FromPixels(pixels, w, h, r, b, destination);
+    }
+
+    /// <summary>
+    /// Converts 4-byte pixels (row-major, red at byte <paramref name="redIndex"/>, green at 1, blue at
+    /// <paramref name="blueIndex"/>, alpha ignored) to normalised [3, 32, 128] floats in <paramref name="destination"/>.
+    /// </summary>
+    public static void FromPixels(ReadOnlySpan<byte> pixels, int width, int height, int redIndex, int blueIndex, Span<float> destination)
+    {
+        int plane = width * height;
+        if (width <= 0 || height <= 0 || pixels.Length < plane * 4)
+        {
+            throw new ArgumentException($"A {width}x{height} image needs {plane * 4} bytes of 4-byte pixels; got {pixels.Length}.", nameof(pixels));
+        }
+
+        if (destination.Length != SampleLength)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} values; expected {SampleLength}.", nameof(destination));
+        }
+
+        var rgb = new float[3 * plane];
+        for (int p = 0; p < plane; p++)
+        {
+            rgb[p] = pixels[p * 4 + redIndex];
+            rgb[plane + p] = pixels[p * 4 + 1];
+            rgb[2 * plane + p] = pixels[p * 4 + blueIndex];
+        }
+
+        ResizeAndNormalize(rgb, height, width, destination);
     }
 
     /// <summary>Plane indices of red, green and blue in a vector of <paramref name="channels"/> planes extracted in <paramref name="order"/>.</summary>
