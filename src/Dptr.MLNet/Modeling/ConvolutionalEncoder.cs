@@ -85,5 +85,5 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
     }
 
     private static readonly long[] ImageDims = [1, 2, 3];
-    private static readonly Scalar StdEpsilon = 1e-3;
+    private const double StdEpsilon = 1e-3;
 }

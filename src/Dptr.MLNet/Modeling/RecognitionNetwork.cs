@@ -13,9 +13,7 @@ namespace Dptr.MLNet.Modeling;
 internal sealed class RecognitionNetwork : nn.Module
 {
     // Rooted scalars (TorchSharp temporaries can be finalized during the native call; see TensorMath).
-    private static readonly Scalar ZeroScalar = 0L;
-    private static readonly Scalar OneScalar = 1L;
-    private static readonly Scalar IgnoreScalar = -100L;
+    private static readonly Scalar IgnoreScalar = TensorMath.Constant(-100L);
 
     private readonly nn.Module encoder;
     private readonly FeatureMergeUnit fmu;
@@ -54,8 +52,8 @@ internal sealed class RecognitionNetwork : nn.Module
             ctc_head = nn.Linear(encoderConfig.Dim, classCount);
             WeightInit.TruncNormal(ctc_head, generator);
         }
-        _classCountScalar = (long)classCount;
-        _ctcWeight = encoderConfig.CtcLossWeight;
+        _classCountScalar = TensorMath.Constant((long)classCount);
+        _ctcWeight = TensorMath.Constant(encoderConfig.CtcLossWeight);
         _decoder = TextDecoderFactory.Create(decoderConfig, classCount, seed + 1);
         decoder = _decoder.Module;
         RegisterComponents();
@@ -135,7 +133,7 @@ internal sealed class RecognitionNetwork : nn.Module
         long b = logProbs.shape[0], frames = logProbs.shape[1];
         // targetIds = [B] + symbols + [E] + [P]...: the symbols are the ids in 1..N.
         var body = targetIds.narrow(1, 1, targetIds.shape[1] - 1);
-        var isSymbol = body.gt(ZeroScalar).logical_and(body.lt(_classCountScalar));
+        var isSymbol = body.gt(TensorMath.ZeroScalar).logical_and(body.lt(_classCountScalar));
         var targetLengths = isSymbol.sum(1, type: ScalarType.Int64);
         var targets = where(isSymbol, body, zeros_like(body));
         var inputLengths = tensor(Enumerable.Repeat(frames, (int)b).ToArray()).to(logProbs.device);
@@ -161,7 +159,7 @@ internal sealed class RecognitionNetwork : nn.Module
         var flat = frameTargets.to(logits.device).flatten();
         // Mean over the frames that have a target; rows without centres (all −100) add nothing, even when every row lacks them.
         var sum = nn.functional.cross_entropy(logits.flatten(0, 1), flat, ignore_index: -100, reduction: nn.Reduction.Sum);
-        var count = flat.ne(IgnoreScalar).sum().clamp_min(OneScalar);
+        var count = flat.ne(IgnoreScalar).sum().clamp_min(TensorMath.OneScalar);
         return sum.div(count).MoveToOuterDisposeScope();
     }
 
