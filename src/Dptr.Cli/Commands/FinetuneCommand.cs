@@ -15,7 +15,11 @@ internal static class FinetuneCommand
     public static Command Create(CliContext cli)
     {
         var d = new DptrRecognizerOptions();
-        var data = CliOptions.RequiredPath("--data", "training data: a folder with labels.tsv, or an LMDB dataset root");
+        var data = CliOptions.Path("--data", "training data: a folder with labels.tsv, or an LMDB dataset root");
+        var synthetic = CliOptions.Path("--synthetic", "train on word images rendered on the fly from this word list (one word per line; needs --steps) instead of --data");
+        var lowercase = CliOptions.Flag("--lowercase", "with --synthetic: lower-case labels (the 36-character protocol; images keep their case variants)");
+        var fonts = CliOptions.Path("--fonts", "with --synthetic: folder of fonts to render with [default: the system fonts]");
+        var backgrounds = CliOptions.Path("--backgrounds", "with --synthetic: folder of photos to crop backgrounds from [default: generated backgrounds]");
         var output = CliOptions.RequiredPath("--out", "model zip to write (curves go to <out>-loss.png / -accuracy.png)");
         var pretrained = CliOptions.Path("--pretrained", "zip from dptr pretrain: its decoder is copied [default: from scratch]");
         var validation = CliOptions.Path("--validation", "validation data (same kinds as --data) [default: none]");
@@ -31,7 +35,7 @@ internal static class FinetuneCommand
         var seed = CliOptions.Seed();
         var command = new Command("finetune", "Train the image recognizer (from a pre-trained DPTR decoder, or from scratch).")
         {
-            data, output, pretrained, validation, steps, epochs, batch, lr, width, depth, heads, freeze, noAugment, seed,
+            data, synthetic, lowercase, fonts, backgrounds, output, pretrained, validation, steps, epochs, batch, lr, width, depth, heads, freeze, noAugment, seed,
         };
         command.SetAction(p =>
         {
@@ -52,7 +56,19 @@ internal static class FinetuneCommand
             };
             if (options.Width % options.Encoder.Heads != 0) throw new CliUsageException($"--heads ({options.Encoder.Heads}) must divide --width ({options.Width})");
             var ml = new MLContext(s);
-            var train = RecognitionDataset.Load(ml, p.GetValue(data)!);
+            string? dataPath = p.GetValue(data), wordsPath = p.GetValue(synthetic);
+            if ((dataPath is null) == (wordsPath is null)) throw new CliUsageException("give exactly one of --data (a dataset) and --synthetic (a word list)");
+            IDataView train;
+            if (wordsPath is not null)
+            {
+                if (options.MaxSteps is not long total) throw new CliUsageException("--synthetic needs --steps (rendered data has no epochs: every image is new)");
+                var render = new SyntheticTextOptions { Seed = s, FontDirectory = p.GetValue(fonts), BackgroundDirectory = p.GetValue(backgrounds) };
+                foreach (var (dir, name) in new[] { (render.FontDirectory, "--fonts"), (render.BackgroundDirectory, "--backgrounds") })
+                    if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"{name} folder not found: '{dir}'");
+                train = ml.Data.LoadSyntheticText(WordLists.Read(wordsPath, "--synthetic"),
+                    new SyntheticDataOptions { Render = render, LowercaseLabels = p.GetValue(lowercase) }, total * options.BatchSize);
+            }
+            else train = RecognitionDataset.Load(ml, dataPath!);
             string? valPath = p.GetValue(validation);
             var val = valPath is null ? null : RecognitionDataset.Load(ml, valPath);
             string? prePath = p.GetValue(pretrained);
@@ -72,6 +88,7 @@ internal static class FinetuneCommand
             finally
             {
                 (preModel as IDisposable)?.Dispose();
+                (train as IDisposable)?.Dispose(); // stops a synthetic view's render threads
             }
         });
         return command;

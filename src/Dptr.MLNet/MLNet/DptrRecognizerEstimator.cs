@@ -41,11 +41,18 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
         if (o.ValidationData is not null) reader.Validate(o.ValidationData.Schema);
 
         var pre = o.PretrainedDecoder;
-        var charset = pre?.Charset ?? o.ResolveCharset();
+        var from = o.ContinueFrom;
+        if (from is not null && pre is not null)
+            throw new ArgumentException("Set either ContinueFrom (a fitted recognizer) or PretrainedDecoder (a pre-trained decoder), not both.");
+        var charset = from?.Charset ?? pre?.Charset ?? o.ResolveCharset();
         if (o.PermutationCount is < 1) throw new ArgumentOutOfRangeException(nameof(o.PermutationCount), $"PermutationCount must be ≥ 1, got {o.PermutationCount}");
-        var decoderConfig = pre?.Decoder.Config ?? o.Decoder.ToConfig(o.Width, charset.MaxLength);
+        var decoderConfig = from?.Network.Decoder.Config ?? pre?.Decoder.Config ?? o.Decoder.ToConfig(o.Width, charset.MaxLength);
         if (o.PermutationCount is int perms) decoderConfig = decoderConfig with { PermutationCount = perms };
-        var encoderConfig = o.Encoder.ToConfig(decoderConfig.Dim);
+        var encoderConfig = from is null ? o.Encoder.ToConfig(decoderConfig.Dim) : from.Network.EncoderConfig;
+        if (from is not null && (encoderConfig.CtcLossWeight > 0) != (o.Encoder.CtcLossWeight > 0))
+            throw new ArgumentException($"ContinueFrom: the recognizer was trained {(encoderConfig.CtcLossWeight > 0 ? "with" : "without")} a CTC head; " +
+                                        $"Encoder.CtcLossWeight must then be {(encoderConfig.CtcLossWeight > 0 ? "> 0" : "0")}, got {o.Encoder.CtcLossWeight}.");
+        if (from is not null) encoderConfig = encoderConfig with { CtcLossWeight = o.Encoder.CtcLossWeight };
         int seed = o.Seed ?? MLNetInternals.GetSeed(_env) ?? 0;
         var device = MLNetInternals.GetDevice(_env);
 
@@ -53,6 +60,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
         try
         {
             if (pre is not null) network.LoadDecoderFrom(pre.Decoder);
+            if (from is not null) network.LoadAllFrom(from.Network);
             network.to(device);
             var augmentation = o.Augmentation is null ? null : new ImageAugmentation(o.Augmentation, seed, normalizedInput: true);
             var decoderParameters = network.Decoder.Module.parameters().ToArray();
@@ -95,7 +103,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
             foreach (var p in decoderParameters) p.requires_grad = true;
             return new DptrRecognizerTransformer(network, charset, new DptrRecognizerTransformer.Columns(o.ImageColumnName, o.ImageHeight, o.ImageWidth,
                     o.PredictedTextColumnName, o.ConfidenceColumnName, o.OutputCharacterConfidences ? o.CharacterConfidencesColumnName : null,
-                    o.InvalidImages), summary, reader.Skipped, pre is not null, device);
+                    o.InvalidImages), summary, reader.Skipped, pre is not null || (from?.InitializedFromPretrainedDecoder ?? false), device);
         }
         catch
         {

@@ -25,6 +25,15 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     /// </summary>
     public DptrPretrainTransformer? PretrainedDecoder { get; set; }
 
+    /// <summary>
+    /// Continue training a fitted recognizer: every weight (encoder, FMU, decoder, CTC head) is copied from it, and its
+    /// charset and architecture are used (<see cref="PretrainedDecoder"/>, <see cref="Decoder"/>, <see cref="Width"/>
+    /// and <see cref="Encoder"/> are then ignored, except <see cref="EncoderOptions.CtcLossWeight"/>). The learning-rate
+    /// schedule starts again (warm-up, then decay over <c>MaxSteps</c>). Use it to train a model further on more data or
+    /// on your own images. Default null. The source is not changed.
+    /// </summary>
+    public DptrRecognizerTransformer? ContinueFrom { get; set; }
+
     /// <summary>Decoder architecture when <see cref="PretrainedDecoder"/> is null.</summary>
     public DecoderOptions Decoder { get; set; } = new();
 

@@ -230,6 +230,29 @@ internal sealed class RecognitionNetwork : nn.Module
         return result;
     }
 
+    /// <summary>Copies every parameter and buffer from a network of the same architecture (to continue training it).</summary>
+    /// <exception cref="ArgumentException">A name or a shape differs; the message lists which.</exception>
+    public void LoadAllFrom(RecognitionNetwork source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        CopyState(source.state_dict(), state_dict(), "recognizer");
+    }
+
+    private static void CopyState(IDictionary<string, Tensor> from, IDictionary<string, Tensor> to, string what)
+    {
+        var problems = new List<string>();
+        foreach (var key in to.Keys.Except(from.Keys)) problems.Add($"'{key}' missing in the source");
+        foreach (var key in from.Keys.Except(to.Keys)) problems.Add($"'{key}' unknown to this network");
+        foreach (var key in to.Keys.Intersect(from.Keys))
+            if (!to[key].shape.SequenceEqual(from[key].shape))
+                problems.Add($"'{key}' has shape [{string.Join(", ", from[key].shape)}] in the source but [{string.Join(", ", to[key].shape)}] here");
+        if (problems.Count > 0)
+            throw new ArgumentException($"The {what} weights do not fit (different width, depth, max length or charset?): {string.Join("; ", problems)}.");
+        using var _ = no_grad();
+        foreach (var (key, value) in to)
+            value.copy_(from[key]);
+    }
+
     /// <summary>
     /// Copies every decoder parameter and buffer from a (pre-trained) decoder, exactly. Both must have the same kind
     /// and the same parameter names and shapes.
@@ -240,18 +263,6 @@ internal sealed class RecognitionNetwork : nn.Module
         ArgumentNullException.ThrowIfNull(source);
         if (source.Config.Kind != _decoder.Config.Kind)
             throw new ArgumentException($"Cannot load a {source.Config.Kind} decoder into a {_decoder.Config.Kind} decoder.", nameof(source));
-        var from = source.Module.state_dict();
-        var to = decoder.state_dict();
-        var problems = new List<string>();
-        foreach (var key in to.Keys.Except(from.Keys)) problems.Add($"'{key}' missing in the source");
-        foreach (var key in from.Keys.Except(to.Keys)) problems.Add($"'{key}' unknown to this network");
-        foreach (var key in to.Keys.Intersect(from.Keys))
-            if (!to[key].shape.SequenceEqual(from[key].shape))
-                problems.Add($"'{key}' has shape [{string.Join(", ", from[key].shape)}] in the source but [{string.Join(", ", to[key].shape)}] here");
-        if (problems.Count > 0)
-            throw new ArgumentException($"The decoder weights do not fit (different width, depth, max length or charset?): {string.Join("; ", problems)}.", nameof(source));
-        using var _ = no_grad();
-        foreach (var (key, value) in to)
-            value.copy_(from[key]);
+        CopyState(source.Module.state_dict(), decoder.state_dict(), "decoder");
     }
 }
