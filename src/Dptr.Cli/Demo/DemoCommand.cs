@@ -6,6 +6,7 @@ using Dptr.Cli.Commands;
 using Dptr.Cli.Workflows;
 using Dptr.MLNet;
 using Dptr.MLNet.Data;
+using Dptr.MLNet.Modeling;
 using Microsoft.ML;
 
 namespace Dptr.Cli.Demo;
@@ -56,11 +57,14 @@ internal static class DemoCommand
             using var clip = Timed("clip", () => Clip(textWords));
             using var bank = Timed("bank", () => Bank(clip));
             string pretrainNote = Timed("pretrain", () => Pretrain(textWords, clip, bank));
+            // (5) The comparison: DPTR decoder vs from scratch, the same steps, seed and rendered images.
             var metrics = new Dictionary<string, JsonElement>
             {
-                ["dptr"] = Timed("finetune-dptr", () => Finetune("dptr", fromPretrained: true)),
-                ["scratch"] = Timed("finetune-scratch", () => Finetune("scratch", fromPretrained: false)),
+                ["dptr"] = Timed("finetune-dptr", () => Finetune("dptr", textWords, fromPretrained: true)),
+                ["scratch"] = Timed("finetune-scratch", () => Finetune("scratch", textWords, fromPretrained: false)),
             };
+            // (6) The final model: the DPTR run trained on with new images.
+            metrics["final"] = Timed("finetune-final", () => Finetune("final", textWords, fromPretrained: true));
             Results(metrics, wordsSource, pretrainNote, total);
             ReadBack();
             cli.Say(string.Create(CultureInfo.InvariantCulture, $"done in {total.Elapsed.TotalMinutes:F1} min; see {Path.Combine(outDir, "results.md")}"));
@@ -75,31 +79,33 @@ internal static class DemoCommand
             return result;
         }
 
-        /// <summary>(1) Words and rendered images: image words first; the text corpus is the rest, so test words are never seen in pre-training either.</summary>
+        /// <summary>
+        /// (1) Words, and the rendered validation and test folders. The fine-tuning images are rendered on the fly from
+        /// the text corpus (never stored, never repeated); validation and test words are in neither the corpus nor any
+        /// training image.
+        /// </summary>
         private (string[] TextWords, string Source) Data()
         {
-            string sig = $"data v3 {z.TextWords} {z.TrainImages} {z.ValidationImages} {z.TestImages} seed {seed}";
+            string sig = $"data v4 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural}";
             string source;
             if (!_steps.IsDone("data", sig))
             {
-                var (all, from) = DemoWords.Generate(z.TextWords + z.TrainImages + z.ValidationImages + z.TestImages, seed);
+                var (all, from) = DemoWords.Generate(z.TextWords + z.ValidationImages + z.TestImages, seed);
                 source = from;
                 using var renderer = new SyntheticTextRenderer(new SyntheticTextOptions { Seed = seed });
-                var words = all.Where(renderer.CanRender).ToList();
-                int nImage = z.TrainImages + z.ValidationImages + z.TestImages;
-                if (words.Count < nImage + 100) throw new InvalidDataException($"only {words.Count} renderable words; the demo needs {nImage + 100}");
-                var train = words.Take(z.TrainImages).ToList();
-                var val = words.Skip(z.TrainImages).Take(z.ValidationImages).ToList();
-                var test = words.Skip(z.TrainImages + z.ValidationImages).Take(z.TestImages).ToList();
-                var imageWords = new HashSet<string>(val.Concat(test), StringComparer.Ordinal);
-                var text = words.Skip(nImage).Where(w => !imageWords.Contains(w)).Concat(train).ToList();
+                var words = all.Where(w => renderer.CanRender(w) && renderer.CanRender(w.ToUpperInvariant())).ToList();
+                int nHeldOut = z.ValidationImages + z.TestImages;
+                if (words.Count < nHeldOut + 100) throw new InvalidDataException($"only {words.Count} renderable words; the demo needs {nHeldOut + 100}");
+                var val = words.Take(z.ValidationImages).ToList();
+                var test = words.Skip(z.ValidationImages).Take(z.TestImages).ToList();
+                var text = words.Skip(nHeldOut).ToList();
                 Directory.CreateDirectory(DataDir);
                 AtomicText.WriteAllLines(Path.Combine(DataDir, "words.txt"), text);
-                foreach (var (name, list, offset) in new[] { ("train", train, 0), ("validation", val, 1_000_000), ("test", test, 2_000_000) })
+                foreach (var (name, list, offset) in new[] { ("validation", val, 1_000_000), ("test", test, 2_000_000) })
                 {
                     string dir = Path.Combine(DataDir, name);
                     if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                    using var r = new SyntheticTextRenderer(DemoWords.RenderOptions(seed + offset));
+                    using var r = new SyntheticTextRenderer(DemoWords.RenderOptions(seed + offset, natural));
                     ConsoleProgress.Run($"render {name}", list.Count, report =>
                         r.RenderToFolder(list, list.Count, dir, new SyncProgress<int>(n => report(n, null))), cli.PlainProgress);
                 }
@@ -108,7 +114,8 @@ internal static class DemoCommand
             }
             else source = File.ReadAllText(Path.Combine(DataDir, "source.txt"));
             var textWords = File.ReadAllLines(Path.Combine(DataDir, "words.txt"));
-            cli.Say($"(1) words: {source}; text-only corpus {textWords.Length} words; images train {z.TrainImages} / validation {z.ValidationImages} / test {z.TestImages} in {DataDir}");
+            cli.Say($"(1) words: {source}; text corpus {textWords.Length} words (pre-training labels, and the words fine-tuning images are rendered from); " +
+                    $"held-out images: validation {z.ValidationImages} / test {z.TestImages} in {DataDir}");
             return (textWords, source);
         }
 
@@ -171,10 +178,10 @@ internal static class DemoCommand
             var options = new DptrPretrainOptions
             {
                 LearningRate = 3e-3, MaxSteps = z.PretrainSteps, BatchSize = z.PretrainBatch, Seed = seed,
-                Decoder = new DecoderOptions { Depth = 2, Heads = 4 },
+                Decoder = new DecoderOptions { Depth = 2, Heads = 4 }, Charset = Charset.FromString(DemoSizes.Symbols),
             };
             string sig = string.Create(CultureInfo.InvariantCulture,
-                $"pretrain v2 {options.LearningRate} {options.MaxSteps} {options.BatchSize} {seed} {options.Decoder.Depth} {options.Decoder.Heads} clip {clip.Fingerprint} bank {_steps.Signature("bank")}");
+                $"pretrain v3 {DemoSizes.Symbols} {options.LearningRate} {options.MaxSteps} {options.BatchSize} {seed} {options.Decoder.Depth} {options.Decoder.Heads} clip {clip.Fingerprint} bank {_steps.Signature("bank")}");
             string note;
             if (!_steps.IsDone("pretrain", sig) || !File.Exists(zip))
             {
@@ -196,38 +203,53 @@ internal static class DemoCommand
             return note;
         }
 
-        /// <summary>(5) Fine-tuning from the DPTR decoder or from scratch, same budget and seed; returns the test metrics.</summary>
-        private JsonElement Finetune(string name, bool fromPretrained)
+        /// <summary>
+        /// (5) Fine-tuning on images rendered on the fly: "dptr" from the pre-trained decoder, "scratch" from random
+        /// weights (same steps, seed and images), "final" the dptr model trained on with new images. Returns the test metrics.
+        /// </summary>
+        private JsonElement Finetune(string name, IReadOnlyList<string> textWords, bool fromPretrained)
         {
             string zip = Path.Combine(outDir, $"recognizer-{name}.zip"), metricsPath = Path.Combine(outDir, $"metrics-{name}.json");
-            string pretrainZip = Path.Combine(outDir, "pretrain.zip");
-            DptrRecognizerOptions Options() => new()
+            string pretrainZip = Path.Combine(outDir, "pretrain.zip"), dptrZip = Path.Combine(outDir, "recognizer-dptr.zip");
+            bool final = name == "final";
+            int steps = final ? z.FinalSteps : z.CompareSteps;
+            var o = new DptrRecognizerOptions
             {
-                Augmentation = null, LearningRate = 2e-3, MaxSteps = z.FinetuneSteps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width,
-                Encoder = new EncoderOptions { Depth = 2, Heads = 4 },
+                Augmentation = null, // the renderer's own distortions; every image is new
+                LearningRate = 3e-3, WeightDecay = 0.01, GradientClipNorm = 5, WarmupFraction = final ? 0.02 : 0.05,
+                MaxSteps = steps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width, PermutationCount = 2,
+                Charset = Charset.FromString(DemoSizes.Symbols), Encoder = new EncoderOptions { Depth = 0, Heads = 4 },
             };
-            var o = Options();
+            // The comparison arms see the same rows (same seed); the final run gets new ones.
+            var data = new SyntheticDataOptions { Render = DemoWords.RenderOptions(seed + (final ? 7 : 0), natural), LowercaseLabels = true };
             string sig = string.Create(CultureInfo.InvariantCulture,
-                $"finetune v2 {o.LearningRate} {o.MaxSteps} {o.BatchSize} {seed} {o.Width} {o.Encoder.Depth} {o.Encoder.Heads} " +
-                $"{(fromPretrained ? "pretrain " + _steps.Signature("pretrain") : "scratch")} data {_steps.Signature("data")}");
+                $"finetune v3 {name} {o.LearningRate} {o.MaxSteps} {o.BatchSize} {seed} {o.Width} {o.Encoder.Depth} {o.Encoder.Heads} {o.PermutationCount} " +
+                $"{(fromPretrained ? "pretrain " + _steps.Signature("pretrain") : "scratch")} {(final ? "from " + _steps.Signature("finetune-dptr") : "")} data {_steps.Signature("data")}");
             if (!_steps.IsDone("finetune-" + name, sig) || !File.Exists(zip) || !File.Exists(metricsPath))
             {
-                cli.Say($"(5) fine-tuning {(fromPretrained ? "from the DPTR pre-trained decoder" : "from scratch (same steps, batch, seed)")}: {z.FinetuneSteps} steps × {z.FinetuneBatch} images");
+                cli.Say(name switch
+                {
+                    "dptr" => $"(5) fine-tuning from the DPTR pre-trained decoder: {steps} steps × {z.FinetuneBatch} images rendered on the fly",
+                    "scratch" => $"(5) fine-tuning from scratch (same steps, seed and images): {steps} steps × {z.FinetuneBatch}",
+                    _ => $"(6) the final model: the DPTR model trained on for {steps} more steps × {z.FinetuneBatch} new images",
+                });
                 var ml = new MLContext(seed);
-                var train = RecognitionDataset.Load(ml, Path.Combine(DataDir, "train"));
+                using var train = (IDisposable)ml.Data.LoadSyntheticText(textWords, data, (long)steps * z.FinetuneBatch);
                 var val = RecognitionDataset.Load(ml, Path.Combine(DataDir, "validation"));
-                ITransformer? pre = fromPretrained ? DptrModelFile.Load(ml, pretrainZip, out _) : null;
+                ITransformer? source = final ? DptrModelFile.Load(ml, dptrZip, out _) : fromPretrained ? DptrModelFile.Load(ml, pretrainZip, out _) : null;
                 try
                 {
-                    o.PretrainedDecoder = pre is null ? null : DptrModelFile.FindPretrainedDecoder(pre, pretrainZip);
+                    if (final) o.ContinueFrom = ((IEnumerable<ITransformer>)source!).OfType<DptrRecognizerTransformer>().Single();
+                    else o.PretrainedDecoder = source is null ? null : DptrModelFile.FindPretrainedDecoder(source, pretrainZip);
                     var curve = new TrainingCurve();
-                    using (var model = FinetuneWorkflow.Run(ml, train, val, o, curve, cli, "finetune-" + name))
-                        DptrModelFile.Save(ml, model, train.Schema, zip);
+                    var view = (IDataView)train;
+                    using (var model = FinetuneWorkflow.Run(ml, view, val, o, curve, cli, "finetune-" + name))
+                        DptrModelFile.Save(ml, model, view.Schema, zip);
                     CurveCsv.Write(Path.Combine(outDir, $"finetune-{name}-curve.csv"), curve);
                 }
                 finally
                 {
-                    (pre as IDisposable)?.Dispose();
+                    (source as IDisposable)?.Dispose();
                 }
                 var m = Recognition.Evaluate(new MLContext(seed), zip, Path.Combine(DataDir, "test"));
                 AtomicText.WriteAllText(metricsPath, m.ToJson());
@@ -240,11 +262,11 @@ internal static class DemoCommand
         /// <summary>(6) Table, curves, results.md / results.json.</summary>
         private void Results(IReadOnlyDictionary<string, JsonElement> metrics, string wordsSource, string pretrainNote, Stopwatch total)
         {
-            var curves = new[] { ("DPTR", "dptr"), ("from scratch", "scratch") }
+            var curves = new[] { ("DPTR", "dptr"), ("from scratch", "scratch"), ("DPTR, trained on", "final") }
                 .Select(c => (c.Item1, CurveCsv.Read(Path.Combine(outDir, $"finetune-{c.Item2}-curve.csv")))).ToList();
             var pngs = TrainingCurve.SavePlots(Path.Combine(outDir, "finetune"), "fine-tuning", curves);
             string table = DemoResults.Table(metrics);
-            cli.Say("(6) held-out test set (" + z.TestImages + " rendered images of words unseen in fine-tuning and pre-training):");
+            cli.Say("(7) held-out test set (" + z.TestImages + " rendered images of words unseen in fine-tuning and pre-training):");
             cli.Say(table);
             _timings["total"] = total.Elapsed.TotalSeconds;
             DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote), metrics, table, _timings, pngs);
@@ -256,8 +278,8 @@ internal static class DemoCommand
             string testDir = Path.Combine(DataDir, "test");
             var samples = File.ReadLines(Path.Combine(testDir, RecognitionDataset.LabelsFileName)).Take(6)
                 .Select(l => l.Split('\t')).Select(p => (Path: Path.Combine(testDir, p[0]), Label: p[1])).ToList();
-            var read = Recognition.Recognize(new MLContext(seed + 1), Path.Combine(outDir, "recognizer-dptr.zip"), samples.Select(s => s.Path).ToList());
-            cli.Say("(7) recognizer-dptr.zip reloaded in a fresh MLContext:");
+            var read = Recognition.Recognize(new MLContext(seed + 1), Path.Combine(outDir, "recognizer-final.zip"), samples.Select(s => s.Path).ToList());
+            cli.Say("(8) recognizer-final.zip reloaded in a fresh MLContext:");
             foreach (var (r, (_, label)) in read.Zip(samples))
                 cli.Say(string.Create(CultureInfo.InvariantCulture, $"    {Path.GetRelativePath(outDir, r.Path),-36} label {label,-12} read {r.Text,-12} confidence {r.Confidence:F4}"));
         }

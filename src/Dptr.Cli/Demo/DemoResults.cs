@@ -16,7 +16,7 @@ internal static class DemoResults
         ("oneMinusNed", "1-NED"), ("characterAccuracy", "char acc"),
     ];
 
-    private static readonly Dictionary<string, string> RowNames = new() { ["dptr"] = "DPTR (pre-trained decoder)", ["scratch"] = "from scratch" };
+    private static readonly Dictionary<string, string> RowNames = new() { ["dptr"] = "DPTR (pre-trained decoder)", ["scratch"] = "from scratch", ["final"] = "DPTR, trained on (final)" };
 
     /// <summary>The comparison table (Markdown, also readable as plain text); rates in 0..1 with 4 decimals.</summary>
     public static string Table(IReadOnlyDictionary<string, JsonElement> metrics)
@@ -42,11 +42,11 @@ internal static class DemoResults
         md.AppendLine("# DPTR demo results").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr demo{(run.Quick ? " --quick" : "")}{(run.NaturalImages is null ? "" : " --natural-images " + run.NaturalImages)}{(run.Clip is null ? "" : " --clip " + run.Clip)}`").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Words: {run.WordsSource}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Images: synthetic renderer; {z.TrainImages} train, {z.ValidationImages} validation, {z.TestImages} test (test words are in neither the fine-tuning images nor the text corpus).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Images: rendered on the fly for fine-tuning (never repeated, case and digit variants, labels lower-cased: the 36-character protocol); {z.ValidationImages} validation and {z.TestImages} test images of words in neither the fine-tuning images nor the text corpus.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- CLIP: {(run.Clip is null ? $"small CLIP trained here ({z.Width} wide, {z.ClipLayers} layer per tower, {z.ClipSteps} contrastive steps)" : "given weights " + run.Clip)}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- ORP bank: {(run.NaturalImages is null ? $"{z.BankImages} generated non-text images (not real photos)" : "natural images from " + run.NaturalImages)}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Pre-training: {z.PretrainSteps} steps × {z.PretrainBatch} words; {run.PretrainNote}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: {z.FinetuneSteps} steps × {z.FinetuneBatch} images each, same seed; encoder 2 layers, {z.Width} wide.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: DPTR vs from scratch, {z.CompareSteps} steps × {z.FinetuneBatch} images each, same seed and images; then the DPTR model trained on for {z.FinalSteps} steps (\"final\"). Convolutional encoder, {z.Width} wide.").AppendLine();
         md.AppendLine(table).AppendLine();
         md.AppendLine("Curves: " + string.Join(", ", pngs.Select(p => $"![{Path.GetFileName(p)}]({Path.GetFileName(p)})"))).AppendLine();
         md.AppendLine("Timings (s): " + string.Join(", ", timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value:F0}"))));

@@ -1,15 +1,31 @@
 namespace Dptr.Cli.Demo;
 
 /// <summary>Sizes of one demo run.</summary>
-internal sealed record DemoSizes(int TextWords, int TrainImages, int ValidationImages, int TestImages, int ClipSteps, int ClipImages,
-    int ClipLayers, int Width, int BankImages, int PretrainSteps, int PretrainBatch, int FinetuneSteps, int FinetuneBatch)
+/// <param name="TextWords">Words of the text corpus: pre-training labels, and the words the fine-tuning images are rendered from.</param>
+/// <param name="ValidationImages">Rendered validation images (words unseen in training), for the curves.</param>
+/// <param name="TestImages">Rendered test images of words unseen in pre-training and fine-tuning.</param>
+/// <param name="ClipSteps">Contrastive steps of the small CLIP trained on word renders.</param>
+/// <param name="ClipImages">Word renders the small CLIP is trained on.</param>
+/// <param name="ClipLayers">Layers per CLIP tower.</param>
+/// <param name="Width">Model width of CLIP, decoder, encoder.</param>
+/// <param name="BankImages">Generated non-text images of the ORP bank.</param>
+/// <param name="PretrainSteps">Text-only pre-training steps.</param>
+/// <param name="PretrainBatch">Words per pre-training step.</param>
+/// <param name="CompareSteps">Fine-tuning steps of each arm of the DPTR-vs-scratch comparison (equal budget, same images).</param>
+/// <param name="FinalSteps">Further steps for the final DPTR model, continued from its comparison run.</param>
+/// <param name="FinetuneBatch">Images per fine-tuning step.</param>
+internal sealed record DemoSizes(int TextWords, int ValidationImages, int TestImages, int ClipSteps, int ClipImages, int ClipLayers, int Width,
+    int BankImages, int PretrainSteps, int PretrainBatch, int CompareSteps, int FinalSteps, int FinetuneBatch)
 {
-    // Full: ~12 min on 2 idle cores (measured: pre-training ~6.5 steps/s, fine-tuning ~9 steps/s at width 64).
-    // Few labelled images (2,000, as in the experiment), many more text-only words, so pre-training has
-    // room to help; equal fine-tuning budgets for DPTR and scratch.
-    public static readonly DemoSizes Full = new(TextWords: 8000, TrainImages: 2000, ValidationImages: 100, TestImages: 300, ClipSteps: 400,
-        ClipImages: 2048, ClipLayers: 1, Width: 64, BankImages: 96, PretrainSteps: 2000, PretrainBatch: 64, FinetuneSteps: 1600, FinetuneBatch: 32);
+    // Full: sized for ≤ 15 min end to end on 2 idle cores (docs/results.md has the measured timings). Every
+    // fine-tuning image is rendered on the fly and never repeats; the comparison gives both arms the same rows.
+    public static readonly DemoSizes Full = new(TextWords: 8000, ValidationImages: 200, TestImages: 300, ClipSteps: 200, ClipImages: 2048,
+        ClipLayers: 1, Width: 128, BankImages: 96, PretrainSteps: 1000, PretrainBatch: 64, CompareSteps: 600, FinalSteps: 1600, FinetuneBatch: 32);
 
-    public static readonly DemoSizes Quick = new(TextWords: 1500, TrainImages: 256, ValidationImages: 48, TestImages: 64, ClipSteps: 30,
-        ClipImages: 384, ClipLayers: 1, Width: 64, BankImages: 64, PretrainSteps: 120, PretrainBatch: 64, FinetuneSteps: 80, FinetuneBatch: 32);
+    // Quick: the suite's smoke test (≤ 3 min): enough steps that the model reads some unseen words.
+    public static readonly DemoSizes Quick = new(TextWords: 1500, ValidationImages: 64, TestImages: 100, ClipSteps: 20, ClipImages: 384,
+        ClipLayers: 1, Width: 64, BankImages: 32, PretrainSteps: 60, PretrainBatch: 64, CompareSteps: 60, FinalSteps: 240, FinetuneBatch: 32);
+
+    /// <summary>The demo's charset: the 36-character protocol of STR benchmarks (lower-case letters and digits).</summary>
+    public const string Symbols = "abcdefghijklmnopqrstuvwxyz0123456789";
 }

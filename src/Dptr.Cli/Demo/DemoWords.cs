@@ -38,15 +38,12 @@ internal static class DemoWords
     /// Renderer settings of the demo's images: milder than the renderer's MJSynth-like defaults (fewer curves, blur,
     /// JPEG artefacts and busy backgrounds), so the small CPU models learn to read within the demo's few hundred steps.
     /// </summary>
-    public static SyntheticTextOptions RenderOptions(int seed) => new()
+    public static SyntheticTextOptions RenderOptions(int seed, string? backgrounds = null) => new()
     {
+        // The renderer's default distortions (rotation, perspective, curve, blur, noise, JPEG, outlines, shadows), plus
+        // half the words stretched to fill the image as a tightly cropped word looks after the 32×128 resize.
         Seed = seed,
-        BackgroundImageProbability = 0.3,
-        CurveProbability = 0.05,
-        PerspectiveStrength = 0.1,
-        MaxRotationDegrees = 2,
-        BlurProbability = 0.1,
-        JpegProbability = 0.1,
-        NoiseStrength = 0.02,
+        StretchProbability = 0.5,
+        BackgroundDirectory = backgrounds,
     };
 }
