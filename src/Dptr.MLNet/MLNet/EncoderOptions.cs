@@ -4,7 +4,7 @@ namespace Dptr.MLNet;
 
 /// <summary>
 /// The recognizer's image encoder and Feature Merge Unit (spec §4, §5.4). Defaults are CPU-sized: the convolutional
-/// encoder (<see cref="EncoderKind.ConvolutionalTransformer"/>, 2 transformer layers) with an auxiliary CTC loss;
+/// encoder (<see cref="EncoderKind.ConvolutionalTransformer"/>, no transformer layers) with an auxiliary CTC head;
 /// <see cref="Paper"/> is the paper's 12-layer ViT without CTC. The width is the decoder width.
 /// </summary>
 public sealed class EncoderOptions
@@ -30,8 +30,12 @@ public sealed class EncoderOptions
     /// </summary>
     public bool ColumnShortcut { get; set; } = true;
 
-    /// <summary>Transformer layers. Default 2 (paper: 12).</summary>
-    public int Depth { get; set; } = 2;
+    /// <summary>
+    /// Transformer layers: after the convolutional stem, or the whole ViT. Default 0, the convolutional stem alone: one
+    /// transformer layer on top made the CPU model learn more slowly in our runs (docs/results.md). The paper's ViT has 12
+    /// (<see cref="Paper"/>); a ViT needs at least 1.
+    /// </summary>
+    public int Depth { get; set; }
 
     /// <summary>Attention heads (ViT and FMU); must divide the width. Default 4 (paper: 8).</summary>
     public int Heads { get; set; } = 4;

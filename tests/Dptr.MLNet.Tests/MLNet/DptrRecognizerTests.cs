@@ -38,7 +38,7 @@ public sealed class DptrRecognizerTests
 
     internal static IEstimator<ITransformer> ImagePipeline(MLContext ml)
         => ml.Transforms.LoadImages("Image", imageFolder: null, "ImagePath")
-            .Append(ml.Transforms.ResizeImages("Image", 128, 32))
+            .Append(ml.Transforms.ResizeImages("Image", 128, 32, resizing: Microsoft.ML.Transforms.Image.ImageResizingEstimator.ResizingKind.Fill))
             .Append(ml.Transforms.ExtractPixels("Image"));
 
     private static DptrRecognizerOptions Tiny(int steps) => new()
@@ -52,30 +52,63 @@ public sealed class DptrRecognizerTests
     };
 
     /// <summary>
-    /// The recognizer learns to read a 20-word vocabulary from rendered images (two renders per word, scored on those
-    /// images). A test-sized budget (300 small steps) is enough to fit them, not to generalise to new renders: a ViT
-    /// trained from scratch needs thousands of steps for that (docs/results.md). Cut to 20 steps, it reads almost nothing.
+    /// The learning test: the default CPU recognizer (convolutional encoder, CTC head trained by character positions,
+    /// FMU column shortcut: the defaults of <see cref="DptrRecognizerOptions"/> except the stated training settings),
+    /// trained for 150 steps × 32 images of a 20-word vocabulary rendered on the fly (one bold face, light
+    /// distortions), reads ≥ 75 % of 100 new renders (another seed: images it never saw; measured 88 %). Cut to 10
+    /// steps it reads ≤ 20 % (measured 0 %), so the bar measures learning to read, not the vocabulary prior.
     /// </summary>
     [TestMethod]
-    public void LearnsTinyRenderedVocabulary()
+    public void DefaultCpuRecognizer_ReadsNewRendersOfASmallVocabulary()
     {
+        const string bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+        if (!File.Exists(bold)) Assert.Inconclusive($"DejaVu Sans Bold not installed at {bold}.");
+        string fonts = TinyModels.TempPath("-fonts");
+        Directory.CreateDirectory(fonts);
+        File.Copy(bold, Path.Combine(fonts, "DejaVuSans-Bold.ttf"));
         var ml = new MLContext(1);
-        string train = RenderFolder(Vocabulary, 40, seed: 1);
+        IDataView Renders(int seed, long rows) => ml.Data.LoadSyntheticText(Vocabulary, new SyntheticDataOptions
+        {
+            Render = new SyntheticTextOptions
+            {
+                Seed = seed, FontDirectory = fonts, Fit = TextFit.Stretch, MaxRotationDegrees = 1, PerspectiveStrength = 0.02, CurveProbability = 0,
+                BlurProbability = 0.1, NoiseStrength = 0.01, JpegProbability = 0, BorderProbability = 0, ShadowProbability = 0, MinContrast = 0.6,
+            },
+            LowercaseLabels = true, DigitProbability = 0,
+        }, rows);
+        double Accuracy(int steps)
+        {
+            var options = new DptrRecognizerOptions
+            {
+                MaxSteps = steps, BatchSize = 32, LearningRate = 3e-3, WeightDecay = 0.01, GradientClipNorm = 5, PermutationCount = 2,
+                Charset = Charset.FromString("abcdefghijklmnopqrstuvwxyz"), Seed = 1,
+            };
+            var train = Renders(seed: 1, rows: steps * 32L);
+            var test = Renders(seed: 2, rows: 100);
+            try
+            {
+                using var model = RecognizerImagePipeline.Create(ml, train.Schema).Append(ml.Transforms.DptrRecognizer(options)).Fit(train);
+                var metrics = ml.Transforms.EvaluateTextRecognition(model.Transform(test));
+                Console.WriteLine($"{steps} steps: {metrics}");
+                Assert.AreEqual(100, metrics.Count);
+                return metrics.WordAccuracy;
+            }
+            finally
+            {
+                ((IDisposable)train).Dispose();
+                ((IDisposable)test).Dispose();
+            }
+        }
         try
         {
-            var options = Tiny(300);
-            options.LearningRate = 1.5e-3;
-            var pipeline = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options));
-            var data = ml.Data.LoadFromImageFolder(train);
-            using var model = pipeline.Fit(data);
-            var metrics = ml.Transforms.EvaluateTextRecognition(model.Transform(data));
-            Console.WriteLine(metrics);
-            Assert.AreEqual(40, metrics.Count);
-            Assert.IsTrue(metrics.WordAccuracy >= 0.9, $"word accuracy {metrics.WordAccuracy:P1} < 90%");
+            double trained = Accuracy(150);
+            Assert.IsTrue(trained >= 0.75, $"word accuracy on new renders after 150 steps {trained:P1} < 75%");
+            double barely = Accuracy(10);
+            Assert.IsTrue(barely <= 0.2, $"after 10 steps the recognizer should read almost nothing, read {barely:P1}");
         }
         finally
         {
-            Directory.Delete(train, true);
+            Directory.Delete(fonts, recursive: true);
         }
     }
 
