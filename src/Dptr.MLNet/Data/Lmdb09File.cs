@@ -5,8 +5,8 @@ namespace Dptr.MLNet.Data;
 
 /// <summary>
 /// A managed, read-only reader of LMDB 0.9 data files (<c>data.mdb</c>, on-disk version 1, 64-bit), the format
-/// written by py-lmdb and therefore by PARSeq, OpenOCR and MMOCR dataset tools. LightningDB 0.23.1 bundles
-/// LMDB 1.0, which refuses version-1 files, so those datasets are read here. The file is memory-mapped;
+/// written by py-lmdb and therefore by PARSeq, OpenOCR and MMOCR dataset tools (no native LMDB is loaded).
+/// The file is memory-mapped;
 /// lookups walk the B+tree of the main database (plain keys, no duplicates, no sub-databases).
 /// </summary>
 internal sealed unsafe class Lmdb09File : IDisposable

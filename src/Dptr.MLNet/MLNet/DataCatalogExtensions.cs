@@ -13,10 +13,11 @@ public static class DataCatalogExtensions
     /// </summary>
     /// <remarks>Columns: <c>Label</c> (text) and, per <see cref="DatasetLoaderOptions.ImageMode"/>, <c>Image</c>
     /// (<see cref="Microsoft.ML.Data.MLImage"/>, decoded lazily) or <c>ImageBytes</c> (<c>VBuffer&lt;byte&gt;</c>), or no image
-    /// column. Rows are read through a read transaction per cursor; nothing is loaded up front. The environments stay
-    /// mapped for the lifetime of the view. Uses the native LMDB shipped with LightningDB.</remarks>
+    /// column. Nothing is loaded up front. The environments stay memory-mapped for the lifetime of the view. LMDB 0.9 files
+    /// (what py-lmdb writes) are read by a managed reader; no native LMDB library is loaded.</remarks>
     /// <exception cref="DirectoryNotFoundException">The path does not exist.</exception>
-    /// <exception cref="InvalidDataException">No environment found, or one is corrupt or lacks <c>num-samples</c>.</exception>
+    /// <exception cref="InvalidDataException">No environment found, or one is corrupt, lacks <c>num-samples</c>, or is an
+    /// LMDB 1.0 file (the message names it).</exception>
     public static IDataView LoadFromLmdb(this DataOperationsCatalog catalog, string path, DatasetLoaderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
