@@ -285,7 +285,7 @@ public sealed class BadInputTests
     [DataRow("tokenize|--vocab|{f:empty-dir}|hello", 1, "no CLIP vocabulary in folder '{f:empty-dir}'")]
     [DataRow("tokenize|--vocab|{missing}|hello", 1, "CLIP vocabulary not found: '{missing}'")]
     [DataRow("tokenize|--vocab|{clip}|--prompt|{long}", 1, "text 1 ('supercalifragilistic supercali…') is")]
-    [DataRow("tokenize|--vocab|{clip}|--template|no placeholder|hello", 2, "--template must contain {0}")]
+    [DataRow("tokenize|--vocab|{clip}|--template|no placeholder|hello", 2, "--template must contain")]
     [DataRow("tokenize|--vocab|{clip}|--file|{missing}", 1, "--file not found: '{missing}'")]
     [DataRow("pretrain|--clip|{missing}|--words|{words}|--out|{out:p.zip}", 1, "CLIP model folder not found: '{missing}'")]
     [DataRow("pretrain|--clip|{f:empty-dir}|--words|{words}|--out|{out:p.zip}", 1, "config.json")]
@@ -326,5 +326,23 @@ public sealed class BadInputTests
             : run.Code == code && errorLines.Length == 1 && errorLines[0].StartsWith(prefix, StringComparison.Ordinal)
               && errorLines[0].Contains(want, StringComparison.Ordinal) && !InternalMessages.Any(m => run.Error.Contains(m, StringComparison.Ordinal));
         Assert.IsTrue(ok, $"expected exit {code} and one line containing \"{want}\"; got {run}");
+    }
+    [TestMethod]
+    [DataRow("pretrain|--clip|{clip}|--words|{f:empty.txt}|--out|{target}", "model.zip")]
+    [DataRow("finetune|--data|{f:truncated-image}|--out|{target}", "model.zip")]
+    [DataRow("finetune|--data|{data}|--pretrained|{model}|--out|{target}", "model.zip")]
+    [DataRow("bank|--clip|{clip}|--images|{f:images-bad}|--out|{target}", "bank.safetensors")]
+    [DataRow("synth|--out|{target}|--words|{f:blank.txt}", "labels.tsv")]
+    public void AFileThatExistedBeforeAFailedRunIsUnchanged(string line, string existing)
+    {
+        string outDir = Path.Combine(_root, "keep-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(outDir);
+        // For synth the target is a folder that already holds a dataset listing; otherwise the target is the file itself.
+        string target = existing == "labels.tsv" ? outDir : Path.Combine(outDir, existing);
+        string file = existing == "labels.tsv" ? Path.Combine(outDir, "labels.tsv") : target;
+        File.WriteAllText(file, "precious contents");
+        var run = DptrCli.Run(Expand(line.Replace("{target}", target, StringComparison.Ordinal), outDir));
+        Assert.IsTrue(run.Code == 1 && File.ReadAllText(file) == "precious contents" && Directory.GetFiles(outDir).Length == 1,
+            $"the run must fail and leave '{file}' and its folder as they were; {run}");
     }
 }
