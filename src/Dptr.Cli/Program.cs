@@ -95,7 +95,7 @@ internal static class Program
             {
                 string v = token.Value;
                 if (v.Length > 1 && v[0] == '-' && !literal.Contains(v) && !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                    return $"unknown option '{v}' (a {argument.Name} starting with '-' goes after '--')";
+                    return $"unknown option '{v}' (a value starting with '-' goes after '--')";
             }
         }
         return null;

@@ -65,7 +65,7 @@ public static class ImageFileValidator
     private static ImageFileInfo Sniff(string path, Stream s, byte[] head, long length)
     {
         ReadOnlySpan<byte> h = head;
-        if (h.StartsWith("\x89PNG\r\n\x1a\n"u8)) return Png(path, s, length);
+        if (h.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) return Png(path, s, length);
         if (h.Length >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF) return Jpeg(path, s, length);
         if (h.StartsWith("BM"u8)) return Bmp(path, h, length);
         if (h.StartsWith("GIF87a"u8) || h.StartsWith("GIF89a"u8)) return Gif(path, s, h, length);

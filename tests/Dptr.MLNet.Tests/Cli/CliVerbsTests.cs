@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Dptr.Cli;
-using Dptr.Cli.Commands;
+using Dptr.Cli.Demo;
 
 namespace Dptr.MLNet.Tests.Cli;
 
@@ -20,11 +19,10 @@ public sealed class CliVerbsTests
     public static void RunQuickDemo(TestContext _)
     {
         _demoDir = TestData.NewTempDir();
-        var output = new StringWriter();
-        int rc = new DemoCommand { Output = output }.Run(new CliArgs(["--quick", "--out", _demoDir]));
-        _demoOutput = output.ToString();
-        Console.WriteLine(_demoOutput);
-        Assert.AreEqual(0, rc, _demoOutput);
+        var run = DptrCli.Run("demo", "--quick", "--out", _demoDir);
+        _demoOutput = run.Output;
+        Console.WriteLine(run);
+        Assert.AreEqual(0, run.Code, run.ToString());
     }
 
     [ClassCleanup]
@@ -50,7 +48,7 @@ public sealed class CliVerbsTests
         foreach (var name in new[] { "dptr", "scratch" })
         {
             var m = models.GetProperty(name);
-            Assert.AreEqual(DemoCommand.DemoSizes.Quick.TestImages, m.GetProperty("count").GetInt32());
+            Assert.AreEqual(DemoSizes.Quick.TestImages, m.GetProperty("count").GetInt32());
             foreach (var key in new[] { "wordAccuracy", "wordAccuracyIgnoreCase", "wordAccuracyAlnum36", "oneMinusNed" })
             {
                 double v = m.GetProperty(key).GetDouble();
@@ -76,9 +74,9 @@ public sealed class CliVerbsTests
     [TestMethod]
     public void RerunReusesFinishedStepsAndGivesTheSameTable()
     {
-        var output = new StringWriter();
-        Assert.AreEqual(0, new DemoCommand { Output = output }.Run(new CliArgs(["--quick", "--out", _demoDir])));
-        string text = output.ToString();
+        var run = DptrCli.Run("demo", "--quick", "--out", _demoDir);
+        Assert.AreEqual(0, run.Code, run.ToString());
+        string text = run.Output;
         StringAssert.Contains(text, "CLIP: reusing");
         Assert.DoesNotContain("fine-tuning from scratch (same steps", text, "fine-tuning ran again");
         string table(string s) => string.Join('\n', s.Split('\n').Where(l => l.StartsWith("| DPTR", StringComparison.Ordinal) || l.StartsWith("| from scratch", StringComparison.Ordinal)));
@@ -89,9 +87,10 @@ public sealed class CliVerbsTests
     public void RecognizePrintsPathTabTextTabConfidenceWithFourDecimals()
     {
         var images = Directory.GetFiles(Path.Combine(TestImagesDir, "images")).Order(StringComparer.Ordinal).Take(3).ToArray();
-        var output = new StringWriter();
-        Assert.AreEqual(0, new RecognizeCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, .. images])));
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        var run = DptrCli.Run(["recognize", "--model", ModelZip, .. images]);
+        Assert.AreEqual(0, run.Code, run.ToString());
+        Assert.AreEqual("", run.Error, "a model saved with the Fill pipeline warns about nothing");
+        var lines = run.OutputLines;
         Assert.HasCount(3, lines);
         for (int i = 0; i < 3; i++)
         {
@@ -105,10 +104,10 @@ public sealed class CliVerbsTests
     [TestMethod]
     public void EvalJsonIsOneObjectWithTheMetricsAndTableOtherwise()
     {
-        var output = new StringWriter();
-        Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, "--data", TestImagesDir, "--json"])));
-        using var doc = JsonDocument.Parse(output.ToString());
-        Assert.AreEqual(DemoCommand.DemoSizes.Quick.TestImages, doc.RootElement.GetProperty("count").GetInt32());
+        var run = DptrCli.Run("eval", "--model", ModelZip, "--data", TestImagesDir, "--json");
+        Assert.AreEqual(0, run.Code, run.ToString());
+        using var doc = JsonDocument.Parse(run.Output);
+        Assert.AreEqual(DemoSizes.Quick.TestImages, doc.RootElement.GetProperty("count").GetInt32());
         foreach (var key in new[] { "wordAccuracy", "wordAccuracyIgnoreCase", "wordAccuracyAlnum36", "oneMinusNed" })
             Assert.IsTrue(doc.RootElement.GetProperty(key).GetDouble() is >= 0 and <= 1, key);
 
@@ -117,9 +116,9 @@ public sealed class CliVerbsTests
         Assert.AreEqual(demo.RootElement.GetProperty("models").GetProperty("dptr").GetProperty("wordAccuracy").GetDouble(),
             doc.RootElement.GetProperty("wordAccuracy").GetDouble(), 1e-12);
 
-        output = new StringWriter();
-        Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", ModelZip, "--data", TestImagesDir])));
-        StringAssert.Contains(output.ToString(), "Word accuracy (exact)");
+        run = DptrCli.Run("eval", "--model", ModelZip, "--data", TestImagesDir);
+        Assert.AreEqual(0, run.Code, run.ToString());
+        StringAssert.Contains(run.Output, "Word accuracy (exact)");
     }
 
     [TestMethod]
@@ -132,31 +131,28 @@ public sealed class CliVerbsTests
             var words = File.ReadLines(Path.Combine(_demoDir, "data", "words.txt")).Take(40).ToList();
             using (var renderer = new Dptr.MLNet.Data.SyntheticTextRenderer(new Dptr.MLNet.Data.SyntheticTextOptions { Seed = 3 }))
                 renderer.RenderToLmdb(words, words.Count, lmdb);
-            var output = new StringWriter();
             string pre = Path.Combine(dir, "pre.zip");
-            var args = new CliArgs(["--clip", Path.Combine(_demoDir, "clip"), "--words", Path.Combine(_demoDir, "data", "words.txt"), "--out", pre,
-                "--steps", "3", "--batch", "16", "--depth", "1", "--validation", "16"]);
-            Assert.AreEqual(0, new PretrainCommand { Output = output }.Run(args));
-            args.ThrowOnUnused();
-            StringAssert.Contains(output.ToString(), "held-out text word accuracy");
+            var run = DptrCli.Run("pretrain", "--clip", Path.Combine(_demoDir, "clip"), "--words", Path.Combine(_demoDir, "data", "words.txt"), "--out", pre,
+                "--steps", "3", "--batch", "16", "--depth", "1", "--validation", "16");
+            Assert.AreEqual(0, run.Code, run.ToString());
+            StringAssert.Contains(run.Output, "held-out text word accuracy");
             Assert.IsTrue(File.Exists(pre) && File.Exists(Path.Combine(dir, "pre-loss.png")));
 
             string model = Path.Combine(dir, "model.zip");
-            args = new CliArgs(["--data", lmdb, "--pretrained", pre, "--out", model, "--steps", "2", "--batch", "8", "--depth", "1", "--no-augment"]);
-            Assert.AreEqual(0, new FinetuneCommand { Output = output }.Run(args));
-            args.ThrowOnUnused();
+            run = DptrCli.Run("finetune", "--data", lmdb, "--pretrained", pre, "--out", model, "--steps", "2", "--batch", "8", "--depth", "1", "--no-augment");
+            Assert.AreEqual(0, run.Code, run.ToString());
             Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(dir, "model-loss.png")));
 
-            output = new StringWriter();
-            Assert.AreEqual(0, new EvalCommand { Output = output }.Run(new CliArgs(["--model", model, "--data", lmdb, "--json"])));
-            using (var doc = JsonDocument.Parse(output.ToString()))
+            run = DptrCli.Run("eval", "--model", model, "--data", lmdb, "--json");
+            Assert.AreEqual(0, run.Code, run.ToString());
+            using (var doc = JsonDocument.Parse(run.Output))
                 Assert.AreEqual(40, doc.RootElement.GetProperty("count").GetInt32());
 
             // A model trained on LMDB images still reads image files (the paths are loaded into its Image column).
             string image = Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0];
-            output = new StringWriter();
-            Assert.AreEqual(0, new RecognizeCommand { Output = output }.Run(new CliArgs(["--model", model, image])));
-            StringAssert.StartsWith(output.ToString(), image + "\t");
+            run = DptrCli.Run("recognize", "--model", model, image);
+            Assert.AreEqual(0, run.Code, run.ToString());
+            StringAssert.StartsWith(run.Output, image + "\t");
         }
         finally
         {
@@ -164,49 +160,31 @@ public sealed class CliVerbsTests
         }
     }
 
-    private static (int Code, string Error) RunProgram(params string[] args)
-    {
-        var error = new StringWriter();
-        var oldError = Console.Error;
-        var oldOut = Console.Out;
-        Console.SetError(error);
-        Console.SetOut(TextWriter.Null);
-        try
-        {
-            return (Program.Run(args), error.ToString());
-        }
-        finally
-        {
-            Console.SetError(oldError);
-            Console.SetOut(oldOut);
-        }
-    }
-
     [TestMethod]
     public void BadInputExitsNonZeroWithAOneLineReason()
     {
         string missing = Path.Combine(Path.GetTempPath(), $"no-such-model-{Guid.NewGuid():N}.zip");
-        var (code, error) = RunProgram("recognize", "--model", missing, Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0]);
+        var (code, _, error) = DptrCli.Run("recognize", "--model", missing, Directory.GetFiles(Path.Combine(TestImagesDir, "images"))[0]);
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, missing);
 
-        (code, error) = RunProgram("eval", "--model", missing, "--data", TestImagesDir, "--json");
+        (code, _, error) = DptrCli.Run("eval", "--model", missing, "--data", TestImagesDir, "--json");
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, missing);
 
-        (code, error) = RunProgram("eval", "--model", ModelZip, "--data", Path.Combine(_demoDir, "no-such-folder"));
+        (code, _, error) = DptrCli.Run("eval", "--model", ModelZip, "--data", Path.Combine(_demoDir, "no-such-folder"));
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, "no-such-folder");
 
-        (code, error) = RunProgram("recognize", "--model", ModelZip);
+        (code, _, error) = DptrCli.Run("recognize", "--model", ModelZip);
         Assert.AreEqual(2, code, "no images is a usage error");
         StringAssert.Contains(error, "at least one image");
 
-        (code, error) = RunProgram("eval", "--model", ModelZip, "--data", TestImagesDir, "--jsn");
+        (code, _, error) = DptrCli.Run("eval", "--model", ModelZip, "--data", TestImagesDir, "--jsn");
         Assert.AreEqual(2, code);
         StringAssert.Contains(error, "--jsn");
 
-        (code, _) = RunProgram("bench", "--config", "gpu-huge");
+        (code, _, _) = DptrCli.Run("bench", "--config", "gpu-huge");
         Assert.AreEqual(2, code);
     }
 }

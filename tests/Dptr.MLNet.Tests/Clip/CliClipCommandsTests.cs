@@ -1,4 +1,4 @@
-using Dptr.Cli.Commands;
+using Dptr.MLNet.Tests.Cli;
 using Dptr.MLNet.Clip;
 
 namespace Dptr.MLNet.Tests.Clip;
@@ -10,17 +10,13 @@ public sealed class CliClipCommandsTests
     public void TokenizeVerbPrintsIdsPerText()
     {
         string vocab = TestData.RequireClipVocab();
-        var output = new StringWriter();
-        var cmd = new TokenizeCommand { Output = output };
-        var args = new CliArgs(["--vocab", vocab, "--prompt", "hello", "Hello"]);
-        Assert.AreEqual(0, cmd.Run(args));
-        args.ThrowOnUnused();
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var run = DptrCli.Run("tokenize", "--vocab", vocab, "--prompt", "hello", "Hello");
+        Assert.AreEqual(0, run.Code, run.ToString());
+        var lines = run.OutputLines;
         CollectionAssert.AreEqual(new[] { "49406 320 1125 539 320 262 3306 262 49407", "49406 320 1125 539 320 262 3306 262 49407" }, lines);
 
-        output.GetStringBuilder().Clear();
-        Assert.AreEqual(0, new TokenizeCommand { Output = output }.Run(new CliArgs(["--vocab", vocab, "a photo of a cat"])));
-        Assert.AreEqual("49406 320 1125 539 320 2368 49407", output.ToString().Trim());
+        run = DptrCli.Run("tokenize", "--vocab", vocab, "a photo of a cat");
+        Assert.AreEqual("49406 320 1125 539 320 2368 49407", run.Output.Trim());
     }
 
     [TestMethod]
@@ -31,11 +27,14 @@ public sealed class CliClipCommandsTests
         {
             var tok = TinyClip.Tokenizer();
             tok.SaveHuggingFace(dir);
-            var output = new StringWriter();
-            Assert.AreEqual(0, new TokenizeCommand { Output = output }.Run(new CliArgs(["--vocab", Path.Combine(dir, "vocab.json"), "blue dots"])));
-            Assert.AreEqual(string.Join(' ', tok.Encode("blue dots")), output.ToString().Trim());
-            Assert.ThrowsExactly<CliUsageException>(() => new TokenizeCommand().Run(new CliArgs(["--vocab", dir])));
-            Assert.ThrowsExactly<CliUsageException>(() => new TokenizeCommand().Run(new CliArgs(["hello"])));
+            var run = DptrCli.Run("tokenize", "--vocab", Path.Combine(dir, "vocab.json"), "blue dots");
+            Assert.AreEqual(string.Join(' ', tok.Encode("blue dots")), run.Output.Trim());
+            run = DptrCli.Run("tokenize", "--vocab", dir);
+            Assert.AreEqual(2, run.Code, "no text is a usage error");
+            StringAssert.Contains(run.Error, "at least one text");
+            run = DptrCli.Run("tokenize", "hello");
+            Assert.AreEqual(2, run.Code, "--vocab is required");
+            StringAssert.Contains(run.Error, "--vocab");
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -51,11 +50,9 @@ public sealed class CliClipCommandsTests
             string images = Path.Combine(dir, "img");
             OrpBank.GenerateNaturalLikeImages(images, 3, seed: 2, size: 40);
             string outPath = Path.Combine(dir, "bank.safetensors");
-            var output = new StringWriter();
-            var args = new CliArgs(["--clip", clipDir, "--images", images, "--out", outPath, "--batch", "2"]);
-            Assert.AreEqual(0, new BankCommand { Output = output }.Run(args));
-            args.ThrowOnUnused();
-            StringAssert.Contains(output.ToString(), "3 images × 17 tokens × 32");
+            var run = DptrCli.Run("bank", "--clip", clipDir, "--images", images, "--out", outPath, "--batch", "2");
+            Assert.AreEqual(0, run.Code, run.ToString());
+            StringAssert.Contains(run.Output, "3 images × 17 tokens × 32");
             using var bank = OrpBank.Load(outPath);
             Assert.AreEqual(3, bank.Count);
         }
