@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dptr.MLNet.Data;
+using Dptr.MLNet.Modeling;
 using Dptr.MLNet.Tests.Common;
 using Microsoft.ML;
 using Microsoft.ML.Data;
