@@ -28,7 +28,7 @@ internal static class FinetuneCommand
         var batch = CliOptions.Int("--batch", "images per step", d.BatchSize, min: 1, max: 65536);
         var lr = CliOptions.Positive("--lr", "peak learning rate (spec §6.1)", d.LearningRate);
         var width = CliOptions.Int("--width", "model width when from scratch (paper 512)", d.Width, min: 8, max: 4096);
-        var depth = CliOptions.Int("--depth", "encoder layers (paper 12)", d.Encoder.Depth, min: 1, max: 64);
+        var depth = CliOptions.Int("--depth", "transformer layers after the convolutional stem (0 = none; the paper's ViT has 12)", d.Encoder.Depth, min: 0, max: 64);
         var heads = CliOptions.Int("--heads", "encoder heads (paper 8)", d.Encoder.Heads, min: 1, max: 64);
         var freeze = CliOptions.Int("--freeze", "keep the pre-trained decoder frozen for this many steps", d.FreezeDecoderSteps, min: 0);
         var noAugment = CliOptions.Flag("--no-augment", "train without image augmentation");
