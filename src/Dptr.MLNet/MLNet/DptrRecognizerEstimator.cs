@@ -71,7 +71,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
                 ? o.CharacterCentersColumnName : null;
             var inputColumns = centersColumn is null ? new[] { o.ImageColumnName } : [o.ImageColumnName, centersColumn];
             var run = new DataViewTrainingRun<RecognizerSample?>(_env, "finetune", o, charset, inputColumns,
-                row => reader.BindWithCenters(row, centersColumn), seed);
+                row => reader.BindWithCenters(row, centersColumn), seed, centersColumn is null ? null : [centersColumn]);
             var summary = run.Run(input, network,
                 batch =>
                 {

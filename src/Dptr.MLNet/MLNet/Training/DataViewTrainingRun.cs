@@ -30,6 +30,7 @@ internal sealed class DataViewTrainingRun<T>
     private readonly IReadOnlyList<string> _inputColumns;
     private readonly Func<DataViewRow, Func<T>> _bindInput;
     private readonly int _seed;
+    private readonly IReadOnlyCollection<string> _optionalColumns;
 
     /// <param name="env">ML.NET environment (seed, device, channels).</param>
     /// <param name="stage">"pretrain" or "finetune" (progress and log).</param>
@@ -38,9 +39,11 @@ internal sealed class DataViewTrainingRun<T>
     /// <param name="inputColumns">The model input columns (the label column is added).</param>
     /// <param name="bindInput">Returns a reader of the model input at the row's current position (a copy that stays valid).</param>
     /// <param name="seed">Resolved seed.</param>
+    /// <param name="optionalColumns">Input columns read only from views that have them.</param>
     public DataViewTrainingRun(IHostEnvironment env, string stage, DptrTrainerOptions options, Charset charset,
-        IReadOnlyList<string> inputColumns, Func<DataViewRow, Func<T>> bindInput, int seed)
+        IReadOnlyList<string> inputColumns, Func<DataViewRow, Func<T>> bindInput, int seed, IReadOnlyCollection<string>? optionalColumns = null)
     {
+        _optionalColumns = optionalColumns ?? [];
         _env = env;
         _stage = stage;
         _options = options;
@@ -166,7 +169,10 @@ internal sealed class DataViewTrainingRun<T>
     internal IEnumerable<LabelledSample<T>> Samples(IDataView data, long limit = long.MaxValue)
     {
         long n = 0;
-        var columns = _inputColumns.Append(_options.LabelColumnName).Distinct();
+        // Optional inputs (the character centres of synthetic data) are read only where the view has them, e.g. not
+        // from a validation folder.
+        var columns = _inputColumns.Where(c => !_optionalColumns.Contains(c) || data.Schema.GetColumnOrNull(c) is not null)
+            .Append(_options.LabelColumnName).Distinct();
         foreach (var batch in DataViewBatches.Read<LabelledSample<T>?>(data, columns, 64, row =>
                  {
                      var input = _bindInput(row);
