@@ -59,12 +59,8 @@ internal sealed class StrDataView : IDataView
     /// <summary>Known only when nothing can be dropped (no filtering effect is knowable up front otherwise).</summary>
     public long? GetRowCount() => null;
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = new bool[Schema.Count];
-        foreach (var c in columnsNeeded) active[c.Index] = true;
-        return new Cursor(this, active);
-    }
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, ActiveColumns.Of(Schema, columnsNeeded));
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];

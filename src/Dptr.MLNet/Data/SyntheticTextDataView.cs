@@ -117,12 +117,8 @@ internal sealed class SyntheticTextDataView : IDataView, IDisposable
 
     internal readonly record struct Rendered(string Label, MLImage Image, float[] Centers);
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = new bool[Schema.Count];
-        foreach (var c in columnsNeeded) active[c.Index] = true;
-        return new Cursor(this, active);
-    }
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, ActiveColumns.Of(Schema, columnsNeeded));
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
