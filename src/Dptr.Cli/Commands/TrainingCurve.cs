@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dptr.MLNet;
+using Dptr.Cli.Reporting;
 
 namespace Dptr.Cli.Commands;
 

@@ -7,19 +7,20 @@ namespace Dptr.MLNet.Clip;
 
 /// <summary>
 /// One pre-LN CLIP residual block (Hugging Face <c>CLIPEncoderLayer</c> names): <c>layer_norm1</c>,
-/// <c>self_attn.{q,k,v,out}_proj</c>, <c>layer_norm2</c>, <c>mlp.fc1</c>, <c>mlp.fc2</c>.
+/// <c>self_attn.{q,k,v,out}_proj</c> (the shared <see cref="MultiHeadAttention"/>), <c>layer_norm2</c>, <c>mlp.fc1</c>, <c>mlp.fc2</c>.
 /// x = x + attn(ln1(x), mask); x = x + mlp(ln2(x)).
 /// </summary>
 internal sealed class ClipEncoderLayer : nn.Module
 {
     private readonly LayerNorm _layerNorm1;
-    private readonly ClipAttention _selfAttn;
+    private readonly MultiHeadAttention _selfAttn;
     private readonly LayerNorm _layerNorm2;
     private readonly ClipMlp _mlp;
 
     public ClipEncoderLayer(int width, int heads, int intermediate, string act, double eps) : base(nameof(ClipEncoderLayer))
     {
-        _selfAttn = new ClipAttention(width, heads);
+        // HF CLIPAttention: q/k/v/out projections with biases, scale head_dim^-0.5, no attention dropout.
+        _selfAttn = new MultiHeadAttention(width, heads, 0.0, "self_attn");
         _layerNorm1 = nn.LayerNorm([width], eps);
         _mlp = new ClipMlp(width, intermediate, act);
         _layerNorm2 = nn.LayerNorm([width], eps);
@@ -33,45 +34,10 @@ internal sealed class ClipEncoderLayer : nn.Module
     public Tensor Forward(Tensor x, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(_selfAttn.Forward(_layerNorm1.forward(x), mask));
+        var normed = _layerNorm1.forward(x);
+        var h = x.Plus(_selfAttn.Forward(normed, normed, normed, mask));
         var y = h.Plus(_mlp.Forward(_layerNorm2.forward(h)));
         return y.MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>Multi-head self-attention with separate q/k/v/out projections (with biases), scale head_dim^-0.5.</summary>
-internal sealed class ClipAttention : nn.Module
-{
-    private readonly Linear _q, _k, _v, _out;
-    private readonly int _heads;
-    private readonly Scalar _scale;
-
-    public ClipAttention(int width, int heads) : base(nameof(ClipAttention))
-    {
-        _heads = heads;
-        _scale = Math.Pow(width / heads, -0.5);
-        _k = nn.Linear(width, width);
-        _v = nn.Linear(width, width);
-        _q = nn.Linear(width, width);
-        _out = nn.Linear(width, width);
-        register_module("k_proj", _k);
-        register_module("v_proj", _v);
-        register_module("q_proj", _q);
-        register_module("out_proj", _out);
-    }
-
-    public Tensor Forward(Tensor x, Tensor? mask)
-    {
-        using var scope = NewDisposeScope();
-        long b = x.shape[0], l = x.shape[1], w = x.shape[2];
-        long d = w / _heads;
-        var q = _q.forward(x).Times(_scale).view(b, l, _heads, d).transpose(1, 2);
-        var k = _k.forward(x).view(b, l, _heads, d).transpose(1, 2);
-        var v = _v.forward(x).view(b, l, _heads, d).transpose(1, 2);
-        var scores = q.matmul(k.transpose(-2, -1));
-        if (mask is not null) scores = scores.Plus(mask);
-        var o = scores.softmax(-1).matmul(v).transpose(1, 2).reshape(b, l, w);
-        return _out.forward(o).MoveToOuterDisposeScope();
     }
 }
 

@@ -13,8 +13,9 @@ namespace Dptr.MLNet;
 /// zero-pad to the context length (77).
 /// </summary>
 /// <remarks>
-/// Implemented directly rather than on Microsoft.ML.Tokenizers' <c>BpeTokenizer</c> so the merge loop, the
-/// vocabulary order of the original <c>bpe_simple_vocab_16e6.txt</c> and the pre-tokenizer are exactly CLIP's.
+/// Implemented directly rather than on Microsoft.ML.Tokenizers' <c>BpeTokenizer</c> (no longer referenced; README
+/// "Dependencies" says why) so the merge loop, the vocabulary order of the original <c>bpe_simple_vocab_16e6.txt</c>
+/// and the pre-tokenizer are exactly CLIP's.
 /// Deviation: the original also runs <c>ftfy.fix_text</c> (mojibake repair); that is not reproduced, so only
 /// text that ftfy would change (broken encodings) can tokenize differently. Instances are immutable and thread-safe
 /// apart from an internal cache guarded by a lock.

@@ -108,6 +108,9 @@ public sealed class Charset
     /// <summary>True when every symbol is ASCII; label cleaning then folds to ASCII like the reference (spec §5.2).</summary>
     public bool IsAscii { get; }
 
+    /// <summary>The special ids of a charset whose head predicts <paramref name="classCount"/> classes (N+1): [E] = 0, [B] = N+1, [P] = N+2.</summary>
+    internal static (int Eos, int Bos, int Pad) SpecialIds(int classCount) => (0, classCount, classCount + 1);
+
     /// <summary>Id of the end-of-sequence token <c>[E]</c> (always 0).</summary>
     public int EosId => 0;
 

@@ -30,6 +30,12 @@ internal interface ITextDecoder : IDisposable
     /// <param name="random">Host-side randomness (permutation sampling); pass a per-step seeded instance for reproducible, resumable runs.</param>
     Tensor ComputeLoss(Tensor memory, Tensor targetIds, Random random);
 
+    /// <summary>
+    /// Whether <see cref="Decode"/> caches self-attention keys and values between greedy steps (default true). The
+    /// result is the same either way (up to float round-off); the cache makes each step cost one position, not the prefix.
+    /// </summary>
+    bool UseKeyValueCache { get; set; }
+
     /// <summary>Greedy decoding: softmax probabilities [B, L, ClassCount], L ≤ MaxLength + 1 (stops early once every sequence emitted [E]).</summary>
     /// <param name="memory">[B, S, D] memory.</param>
     Tensor Decode(Tensor memory);

@@ -5,9 +5,12 @@ using static TorchSharp.torch;
 namespace Dptr.MLNet.Modeling;
 
 /// <summary>
-/// Batch-first multi-head attention (the semantics of <c>nn.MultiheadAttention(batch_first=True)</c>, attention-weight
-/// dropout included) on top of <c>scaled_dot_product_attention</c>. TorchSharp's own MultiheadAttention is
-/// sequence-first and returns weights we never need.
+/// The one multi-head attention of the project (CLIP's towers, the ViT, the FMU and both decoders): batch-first, the
+/// semantics of <c>nn.MultiheadAttention(batch_first=True)</c> (attention-weight dropout included), on top of
+/// <c>scaled_dot_product_attention</c> (scale head_dim^-0.5). Separate <c>q_proj</c>/<c>k_proj</c>/<c>v_proj</c>/
+/// <c>out_proj</c> linears with biases — exactly Hugging Face's <c>CLIPAttention</c> parameter names, so CLIP
+/// checkpoints load into it unchanged. TorchSharp's own MultiheadAttention is sequence-first, packs q/k/v into one
+/// <c>in_proj</c> and returns weights we never need.
 /// </summary>
 internal sealed class MultiHeadAttention : nn.Module
 {
@@ -23,7 +26,20 @@ internal sealed class MultiHeadAttention : nn.Module
     /// <param name="dropout">Dropout on the attention weights while training.</param>
     /// <param name="generator">Seeded generator for the init (q/k/v like PyTorch's packed in_proj, out_proj trunc-normal 0.02).</param>
     /// <param name="name">Module name.</param>
-    public MultiHeadAttention(int dim, int heads, double dropout, Generator generator, string name = "attn") : base(name)
+    public MultiHeadAttention(int dim, int heads, double dropout, Generator generator, string name = "attn") : this(dim, heads, dropout, name)
+    {
+        WeightInit.PackedXavier(q_proj, dim, generator);
+        WeightInit.PackedXavier(k_proj, dim, generator);
+        WeightInit.PackedXavier(v_proj, dim, generator);
+        WeightInit.TruncNormal(out_proj, generator);
+    }
+
+    /// <summary>Without an initialisation of its own (TorchSharp's Linear defaults): for weights that are loaded or initialised by the owner, as CLIP's.</summary>
+    /// <param name="dim">Model width D (must be divisible by <paramref name="heads"/>).</param>
+    /// <param name="heads">Number of heads.</param>
+    /// <param name="dropout">Dropout on the attention weights while training.</param>
+    /// <param name="name">Module name.</param>
+    public MultiHeadAttention(int dim, int heads, double dropout, string name = "attn") : base(name)
     {
         if (dim % heads != 0)
             throw new ArgumentException($"Model width {dim} is not divisible by the number of heads {heads}.", nameof(heads));
@@ -33,10 +49,6 @@ internal sealed class MultiHeadAttention : nn.Module
         k_proj = nn.Linear(dim, dim);
         v_proj = nn.Linear(dim, dim);
         out_proj = nn.Linear(dim, dim);
-        WeightInit.PackedXavier(q_proj, dim, generator);
-        WeightInit.PackedXavier(k_proj, dim, generator);
-        WeightInit.PackedXavier(v_proj, dim, generator);
-        WeightInit.TruncNormal(out_proj, generator);
         RegisterComponents();
     }
 

@@ -10,7 +10,7 @@ namespace Dptr.MLNet.Modeling;
 /// Trained on several factorization orders at once (<see cref="PermutationMasks"/>); decodes autoregressively
 /// then refines with cloze passes.
 /// </summary>
-internal sealed class ParseqDecoder : nn.Module, ITextDecoder
+internal sealed class ParseqDecoder : TextDecoderBase
 {
     private readonly ModuleList<TwoStreamDecoderLayer> layers;
     private readonly LayerNorm norm;
@@ -18,31 +18,15 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     private readonly Parameter pos_queries;
     private readonly Linear head;
     private readonly Dropout dropout;
-    private readonly int _eosId;
-    private readonly int _bosId;
-    private readonly int _padId;
     private readonly Scalar _embedScale;
-    // Token ids as rooted scalars for tensor comparisons (see TensorMath: TorchSharp's temporary Scalars can be
-    // finalized during the native call).
-    private readonly Scalar _eosScalar;
-    private readonly Scalar _padScalar;
-    private readonly Scalar _bosScalar;
 
     /// <param name="config">Architecture (Kind must be Parseq).</param>
     /// <param name="classCount">N+1.</param>
     /// <param name="seed">Init seed.</param>
-    public ParseqDecoder(DecoderConfig config, int classCount, long seed) : base("parseq_decoder")
+    public ParseqDecoder(DecoderConfig config, int classCount, long seed)
+        : base("parseq_decoder", Validated(config) with { Kind = DecoderKind.Parseq }, classCount)
     {
-        config.Validate();
-        Config = config with { Kind = DecoderKind.Parseq };
-        ClassCount = classCount;
-        _eosId = 0;
-        _bosId = classCount;
-        _padId = classCount + 1;
-        _embedScale = Math.Sqrt(config.Dim);
-        _eosScalar = (long)_eosId;
-        _padScalar = (long)_padId;
-        _bosScalar = (long)_bosId;
+        _embedScale = TensorMath.Constant(Math.Sqrt(config.Dim));
         using var generator = new Generator((ulong)seed);
         layers = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new TwoStreamDecoderLayer(config, generator)).ToArray());
         norm = nn.LayerNorm(config.Dim);
@@ -57,21 +41,12 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     }
 
     /// <inheritdoc />
-    public DecoderConfig Config { get; }
+    protected override int LayerCount => layers.Count;
 
     /// <inheritdoc />
-    public int ModelDim => Config.Dim;
-
-    /// <inheritdoc />
-    public int ClassCount { get; }
-
-    /// <inheritdoc />
-    public nn.Module Module => this;
-
-    /// <inheritdoc />
-    public Tensor ComputeLoss(Tensor memory, Tensor targetIds, Random random)
+    public override Tensor ComputeLoss(Tensor memory, Tensor targetIds, Random random)
     {
-        var (_, labelLength) = TargetBatch.Trim(targetIds, _padId, Config.MaxLength);
+        var (_, labelLength) = TargetBatch.Trim(targetIds, PadId, Config.MaxLength);
         var perms = PermutationMasks.Generate(labelLength, Config.PermutationCount, random);
         return ComputeLoss(memory, targetIds, perms);
     }
@@ -88,36 +63,21 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     {
         CheckMemory(memory);
         using var scope = NewDisposeScope();
-        var (tgt, labelLength) = TargetBatch.Trim(targetIds.to(memory.device), _padId, Config.MaxLength);
+        var (tgt, labelLength) = TargetBatch.Trim(targetIds.to(memory.device), PadId, Config.MaxLength);
         if (perms.Any(p => p.Length != labelLength + 2))
             throw new ArgumentException($"Permutations must have length {labelLength + 2} for a batch whose longest label has {labelLength} characters.", nameof(perms));
-        var b = tgt.shape[0];
         var p = perms.Length;
         var n = labelLength + 1;
         var tgtIn = tgt.narrow(1, 0, n);
         var tgtOut = tgt.narrow(1, 1, n);
-        // [E] is never a context for any position in any order, and [P] is never a context at all.
-        var keyBlocked = tgtIn.eq(_padScalar).logical_or(tgtIn.eq(_eosScalar)); // [B, n]
-
-        var contentBlocked = new List<Tensor>();
-        var queryBlocked = new List<Tensor>();
-        foreach (var perm in perms)
-        {
-            var (c, q) = PermutationMasks.Build(perm);
-            contentBlocked.Add(WeightInit.ToTensor(c, memory.device));
-            queryBlocked.Add(WeightInit.ToTensor(q, memory.device));
-        }
-        // [P, 1, n, n] | [1, B, 1, n] → [P·B, 1, n, n]  (perm-major, matching repeat() below)
-        var keys = keyBlocked.view(1, b, 1, n);
-        var contentMask = WeightInit.AdditiveMask(stack(contentBlocked).unsqueeze(1).logical_or(keys).view(p * b, 1, n, n), memory.dtype);
-        var queryMask = WeightInit.AdditiveMask(stack(queryBlocked).unsqueeze(1).logical_or(keys).view(p * b, 1, n, n), memory.dtype);
+        var (contentMask, queryMask) = PermutationMasks.AttentionMasks(perms, KeysBlocked(tgtIn), memory.dtype);
 
         var output = Streams(tgtIn.repeat(p, 1), ProjectMemory(memory, p), contentMask, queryMask, null);
         var logits = head.forward(output); // [P·B, n, C]
 
-        var outNoEos = where(tgtOut.eq(_eosScalar), tensor((long)_padId, device: tgtOut.device), tgtOut);
+        var outNoEos = tgtOut.masked_fill(tgtOut.EqualTo(EosId), TensorMath.Constant((long)PadId));
         var targets = cat(Enumerable.Range(0, p).Select(i => i < 2 ? tgtOut : outNoEos).ToArray(), 0);
-        var loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index: _padId);
+        var loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index: PadId);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -125,71 +85,63 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
     internal Tensor PermutationLogits(Tensor memory, Tensor targetIds, long[] perm)
     {
         using var scope = NewDisposeScope();
-        var (tgt, labelLength) = TargetBatch.Trim(targetIds.to(memory.device), _padId, Config.MaxLength);
-        var n = labelLength + 1;
-        var tgtIn = tgt.narrow(1, 0, n);
-        var keys = tgtIn.eq(_padScalar).logical_or(tgtIn.eq(_eosScalar)).view(-1, 1, 1, n);
-        var (c, q) = PermutationMasks.Build(perm);
-        var contentMask = WeightInit.AdditiveMask(WeightInit.ToTensor(c, memory.device).logical_or(keys), memory.dtype);
-        var queryMask = WeightInit.AdditiveMask(WeightInit.ToTensor(q, memory.device).logical_or(keys), memory.dtype);
+        var (tgt, _) = TargetBatch.Trim(targetIds.to(memory.device), PadId, Config.MaxLength);
+        var tgtIn = tgt.narrow(1, 0, tgt.shape[1] - 1);
+        var (contentMask, queryMask) = PermutationMasks.AttentionMasks([perm], KeysBlocked(tgtIn), memory.dtype);
         return head.forward(Streams(tgtIn, ProjectMemory(memory, 1), contentMask, queryMask, null)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>[E] is never a context for any position in any order, and [P] is never a context at all: [B, n].</summary>
+    private Tensor KeysBlocked(Tensor tgtIn) => tgtIn.EqualTo(PadId).logical_or(tgtIn.EqualTo(EosId));
+
     /// <inheritdoc />
-    public Tensor Decode(Tensor memory)
+    protected override Tensor DecodeStep(Tensor prefix, int index, MemoryKeyValue[] memory, Tensor causal)
     {
-        CheckMemory(memory);
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var b = memory.shape[0];
-        var steps = Config.MaxLength + 1;
-        var device = memory.device;
-        var posQueries = pos_queries.narrow(1, 0, steps).expand(b, -1, -1);
-        var causal = WeightInit.AdditiveMask(WeightInit.ToTensor(PermutationMasks.Causal(steps), device), memory.dtype);
+        var j = index + 1;
+        var query = pos_queries.narrow(1, index, 1).expand(prefix.shape[0], -1, -1);
+        var output = Streams(prefix, memory, causal.narrow(0, 0, j).narrow(1, 0, j), causal.narrow(0, index, 1).narrow(1, 0, j), query);
+        return head.forward(output);
+    }
 
-        var memoryKv = ProjectMemory(memory, 1); // once, not per step
-        var tgtIn = full(b, steps, _padScalar, ScalarType.Int64, device);
-        tgtIn[TensorIndex.Colon, 0] = tensor((long)_bosId, device: device);
-        var stepLogits = new List<Tensor>();
-        for (var i = 0; i < steps; i++)
-        {
-            var j = i + 1;
-            var output = Streams(
-                tgtIn.narrow(1, 0, j), memoryKv,
-                causal.narrow(0, 0, j).narrow(1, 0, j),
-                causal.narrow(0, i, 1).narrow(1, 0, j),
-                posQueries.narrow(1, i, 1));
-            var logits = head.forward(output); // [B, 1, C]
-            stepLogits.Add(logits);
-            if (j < steps)
-            {
-                tgtIn[TensorIndex.Colon, j] = logits.squeeze(1).argmax(-1);
-                if (tgtIn.eq(_eosScalar).any(-1).all().item<bool>())
-                    break;
-            }
-        }
-        var all = cat(stepLogits.ToArray(), 1);
+    /// <inheritdoc />
+    protected override Tensor DecodeStep(Tensor input, int index, MemoryKeyValue[] memory, KeyValueCache cache)
+    {
+        // Content of position `index`: [B]'s embedding (null context) at 0, else position query + token embedding.
+        var embedded = text_embed.forward(input).Times(_embedScale);
+        var content = dropout.forward(index == 0 ? embedded : pos_queries.narrow(1, index - 1, 1).Plus(embedded));
+        var query = dropout.forward(pos_queries.narrow(1, index, 1).expand(input.shape[0], -1, -1));
+        for (var i = 0; i < layers.Count; i++)
+            (query, content) = layers[i].Forward(query, content, memory[i], cache, i, updateContent: i < layers.Count - 1);
+        cache.Advance();
+        return head.forward(norm.forward(query));
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Refine(Tensor all, MemoryKeyValue[] memoryKv)
+    {
+        if (Config.RefineIterations == 0)
+            return all;
+        var b = all.shape[0];
         var length = all.shape[1];
-
-        if (Config.RefineIterations > 0)
+        var device = all.device;
+        var dtype = all.dtype;
+        // Cloze mask: the query for position i+1 sees every content position except i+1 itself.
+        var cloze = new bool[length, length];
+        for (var i = 0; i + 1 < length; i++)
+            cloze[i, i + 1] = true;
+        var clozeBlocked = WeightInit.ToTensor(cloze, device);
+        var causalBlocked = WeightInit.ToTensor(PermutationMasks.Causal((int)length), device);
+        var bos = TensorMath.Full([b, 1], BosId, ScalarType.Int64, device);
+        var queries = pos_queries.narrow(1, 0, length).expand(b, -1, -1);
+        for (var r = 0; r < Config.RefineIterations; r++)
         {
-            // Cloze mask: the query for position i+1 sees every content position except i+1 itself.
-            var cloze = new bool[length, length];
-            for (var i = 0; i + 1 < length; i++)
-                cloze[i, i + 1] = true;
-            var clozeBlocked = WeightInit.ToTensor(cloze, device);
-            var causalBlocked = WeightInit.ToTensor(PermutationMasks.Causal((int)length), device);
-            var bos = full(b, 1, _bosScalar, ScalarType.Int64, device);
-            for (var r = 0; r < Config.RefineIterations; r++)
-            {
-                var input = cat([bos, all.narrow(1, 0, length - 1).argmax(-1)], 1); // [B, length]
-                var padded = input.eq(_eosScalar).to_type(ScalarType.Int32).cumsum(-1).gt(0).view(b, 1, 1, length);
-                var contentMask = WeightInit.AdditiveMask(causalBlocked.logical_or(padded), memory.dtype);
-                var queryMask = WeightInit.AdditiveMask(clozeBlocked.logical_or(padded), memory.dtype);
-                all = head.forward(Streams(input, memoryKv, contentMask, queryMask, posQueries.narrow(1, 0, length)));
-            }
+            var input = cat([bos, all.narrow(1, 0, length - 1).argmax(-1)], 1); // [B, length]
+            var padded = input.EqualTo(EosId).to_type(ScalarType.Int32).cumsum(-1).gt(TensorMath.ZeroScalar).view(b, 1, 1, length);
+            var contentMask = TensorMath.AdditiveMask(causalBlocked.logical_or(padded), dtype);
+            var queryMask = TensorMath.AdditiveMask(clozeBlocked.logical_or(padded), dtype);
+            all = head.forward(Streams(input, memoryKv, contentMask, queryMask, queries));
         }
-        return nn.functional.softmax(all, -1).MoveToOuterDisposeScope();
+        return all;
     }
 
     /// <summary>
@@ -211,13 +163,14 @@ internal sealed class ParseqDecoder : nn.Module, ITextDecoder
         return norm.forward(query);
     }
 
-    /// <summary>Each layer's projected memory, tiled <paramref name="times"/> times along the batch (one copy per permutation).</summary>
-    private MemoryKeyValue[] ProjectMemory(Tensor memory, int times)
+    /// <inheritdoc />
+    protected override MemoryKeyValue[] ProjectMemory(Tensor memory, int times)
         => layers.Select(layer => layer.ProjectMemory(memory).Repeat(times)).ToArray();
 
-    private void CheckMemory(Tensor memory)
+    private static DecoderConfig Validated(DecoderConfig config)
     {
-        if (memory.dim() != 3 || memory.shape[2] != Config.Dim)
-            throw new ArgumentException($"Decoder memory must be [batch, tokens, {Config.Dim}], got [{string.Join(", ", memory.shape)}].", nameof(memory));
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return config;
     }
 }

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Dptr.MLNet.Modeling;
 
 /// <summary>
@@ -99,6 +101,41 @@ internal static class PermutationMasks
                 query[i, j] = mask[i + 1, j] || i + 1 == j;
             }
         return (content, query);
+    }
+
+    /// <summary>
+    /// The additive attention masks of PARSeq's permutation objective for a batch: for every order, the content and
+    /// query masks of <see cref="Build"/>, combined with the keys no position may see ([E] and [P] inputs). Built on
+    /// the host in one array per kind and moved to the device once.
+    /// </summary>
+    /// <param name="perms">Orders over 0..n (n = longest label + 1).</param>
+    /// <param name="keyBlocked">[B, n] true where an input may not be a context.</param>
+    /// <param name="dtype">Mask dtype (the memory's).</param>
+    /// <returns>Content and query masks [P·B, 1, n, n], order-major (matching <c>repeat(P, 1)</c> of the inputs).</returns>
+    public static (Tensor Content, Tensor Query) AttentionMasks(long[][] perms, Tensor keyBlocked, ScalarType dtype)
+    {
+        var b = keyBlocked.shape[0];
+        var n = keyBlocked.shape[1];
+        var p = perms.Length;
+        var content = new bool[p * n * n];
+        var query = new bool[p * n * n];
+        for (var k = 0; k < p; k++)
+        {
+            if (perms[k].Length != n + 1)
+                throw new ArgumentException($"Order {k} has {perms[k].Length} positions; the batch needs {n + 1}.", nameof(perms));
+            var (c, q) = Build(perms[k]);
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < n; j++)
+                {
+                    content[(k * n + i) * n + j] = c[i, j];
+                    query[(k * n + i) * n + j] = q[i, j];
+                }
+        }
+        // [P, 1, n, n] | [1, B, 1, n] → [P·B, 1, n, n]
+        var keys = keyBlocked.view(1, b, 1, n);
+        var contentMask = TensorMath.AdditiveMask(tensor(content, [p, 1, n, n]).to(keyBlocked.device).logical_or(keys).view(p * b, 1, n, n), dtype);
+        var queryMask = TensorMath.AdditiveMask(tensor(query, [p, 1, n, n]).to(keyBlocked.device).logical_or(keys).view(p * b, 1, n, n), dtype);
+        return (contentMask, queryMask);
     }
 
     /// <summary>Left-to-right causal mask <c>[n, n]</c>, true above the diagonal (position i sees 0..i).</summary>

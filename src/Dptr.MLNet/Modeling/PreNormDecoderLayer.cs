@@ -45,7 +45,26 @@ internal sealed class PreNormDecoderLayer : nn.Module
     public Tensor Forward(Tensor x, MemoryKeyValue memory, Tensor? selfMask)
     {
         var h = norm1.forward(x);
-        x = x.Plus(dropout1.forward(self_attn.Forward(h, h, h, selfMask)));
+        var (keys, values) = self_attn.ProjectKeyValue(h, h);
+        return Rest(x, h, keys, values, memory, selfMask);
+    }
+
+    /// <summary>One greedy decoding step: the newest position [B, 1, D] attends over the cached keys/values of all positions so far.</summary>
+    /// <param name="x">The newest position's state.</param>
+    /// <param name="memory">This layer's projected memory.</param>
+    /// <param name="cache">The cache; this layer's slot gets the newest position.</param>
+    /// <param name="layer">This layer's index in the cache.</param>
+    public Tensor Forward(Tensor x, MemoryKeyValue memory, KeyValueCache cache, int layer)
+    {
+        var h = norm1.forward(x);
+        var (key, value) = self_attn.ProjectKeyValue(h, h);
+        var (keys, values) = cache.Append(layer, key, value);
+        return Rest(x, h, keys, values, memory, null);
+    }
+
+    private Tensor Rest(Tensor x, Tensor h, Tensor keys, Tensor values, MemoryKeyValue memory, Tensor? selfMask)
+    {
+        x = x.Plus(dropout1.forward(self_attn.Attend(h, keys, values, selfMask)));
         x = x.Plus(dropout2.forward(cross_attn.Attend(norm2.forward(x), memory.Key, memory.Value)));
         return x.Plus(dropout3.forward(ffn.forward(norm3.forward(x))));
     }

@@ -55,14 +55,37 @@ internal sealed class TwoStreamDecoderLayer : nn.Module
     public (Tensor Query, Tensor Content) Forward(Tensor query, Tensor content, MemoryKeyValue memory, Tensor? queryMask, Tensor? contentMask, bool updateContent)
     {
         var contentNorm = norm_c.forward(content);
-        var newQuery = Stream(query, norm_q.forward(query), contentNorm, memory, queryMask);
-        var newContent = updateContent ? Stream(content, contentNorm, contentNorm, memory, contentMask) : content;
+        // Both streams attend to the same normed content: project its keys and values once.
+        var (keys, values) = self_attn.ProjectKeyValue(contentNorm, contentNorm);
+        var newQuery = Stream(query, norm_q.forward(query), keys, values, memory, queryMask);
+        var newContent = updateContent ? Stream(content, contentNorm, keys, values, memory, contentMask) : content;
         return (newQuery, newContent);
     }
 
-    private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keyValue, MemoryKeyValue memory, Tensor? mask)
+    /// <summary>
+    /// One greedy decoding step: the content of the newest position only, attending (like the query) over the cached
+    /// content keys/values of every position so far. Same result as <see cref="Forward(Tensor, Tensor, MemoryKeyValue, Tensor?, Tensor?, bool)"/>
+    /// with causal masks, whose last row sees every position.
+    /// </summary>
+    /// <param name="query">Query of the position being predicted [B, 1, D].</param>
+    /// <param name="content">Content of the newest position [B, 1, D].</param>
+    /// <param name="memory">This layer's projected memory.</param>
+    /// <param name="cache">The cache; this layer's slot gets the newest position.</param>
+    /// <param name="layer">This layer's index in the cache.</param>
+    /// <param name="updateContent">Whether to compute the new content (all but the last layer).</param>
+    public (Tensor Query, Tensor Content) Forward(Tensor query, Tensor content, MemoryKeyValue memory, KeyValueCache cache, int layer, bool updateContent)
     {
-        var x = target.Plus(dropout1.forward(self_attn.Forward(targetNorm, keyValue, keyValue, mask)));
+        var contentNorm = norm_c.forward(content);
+        var (key, value) = self_attn.ProjectKeyValue(contentNorm, contentNorm);
+        var (keys, values) = cache.Append(layer, key, value);
+        var newQuery = Stream(query, norm_q.forward(query), keys, values, memory, null);
+        var newContent = updateContent ? Stream(content, contentNorm, keys, values, memory, null) : content;
+        return (newQuery, newContent);
+    }
+
+    private Tensor Stream(Tensor target, Tensor targetNorm, Tensor keys, Tensor values, MemoryKeyValue memory, Tensor? mask)
+    {
+        var x = target.Plus(dropout1.forward(self_attn.Attend(targetNorm, keys, values, mask)));
         x = x.Plus(dropout2.forward(cross_attn.Attend(norm1.forward(x), memory.Key, memory.Value)));
         return x.Plus(dropout3.forward(ffn.forward(norm2.forward(x))));
     }

@@ -32,13 +32,13 @@ internal static class WeightInit
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var values = randn(tensor.shape, ScalarType.Float32, generator: generator).mul_(std);
+        var values = randn(tensor.shape, ScalarType.Float32, generator: generator).TimesInPlace(std);
         while (true)
         {
-            var outside = values.lt(low).logical_or(values.gt(high));
+            var outside = values.LessThan(low).logical_or(values.GreaterThan(high));
             if (!outside.any().item<bool>())
                 break;
-            values = where(outside, randn(tensor.shape, ScalarType.Float32, generator: generator).mul_(std), values);
+            values = where(outside, randn(tensor.shape, ScalarType.Float32, generator: generator).TimesInPlace(std), values);
         }
         tensor.copy_(values);
     }
@@ -92,12 +92,8 @@ internal static class WeightInit
     {
         using var _ = no_grad();
         using var values = rand(tensor.shape, ScalarType.Float32, generator: generator);
-        tensor.copy_(values.mul_(2 * bound).sub_(bound));
+        tensor.copy_(values.TimesInPlace(2 * bound).PlusInPlace(-bound));
     }
-
-    /// <summary>Turns a boolean "blocked" mask into the additive float mask scaled-dot-product attention takes (0 / -inf).</summary>
-    public static Tensor AdditiveMask(Tensor blocked, ScalarType dtype)
-        => TensorMath.AdditiveMask(blocked, dtype);
 
     /// <summary>A host boolean mask as a tensor.</summary>
     public static Tensor ToTensor(bool[,] mask, Device device)

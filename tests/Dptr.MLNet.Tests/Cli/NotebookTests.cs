@@ -77,7 +77,7 @@ public sealed class NotebookTests
             var outputs = await RunNotebookAsync(pipeline!);
             Console.WriteLine(string.Join("\n", outputs));
             Assert.IsTrue(File.Exists(Path.Combine(outDir, "dptr-notebook.zip")), "02 saves its model");
-            Assert.IsTrue(outputs.Any(o => o.Contains("data:image/png;base64", StringComparison.Ordinal)), "02 shows plots inline");
+            Assert.IsTrue(outputs.Any(o => o.Contains("data:image/png;base64", StringComparison.Ordinal)), "02 shows images inline");
 
             // 01 on the model 02 just made (instead of the demo's).
             Environment.SetEnvironmentVariable("DPTR_MODEL", Path.Combine(outDir, "dptr-notebook.zip"));

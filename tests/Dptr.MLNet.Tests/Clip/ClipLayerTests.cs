@@ -11,11 +11,11 @@ public sealed class ClipLayerTests
     public void CausalAttentionMatchesTorchScaledDotProductAttention()
     {
         torch.manual_seed(3);
-        using var attn = new ClipAttention(16, 2);
+        using var attn = new Dptr.MLNet.Modeling.MultiHeadAttention(16, 2, 0.0, "self_attn");
         var p = attn.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter);
         using var x = torch.randn(2, 5, 16);
         using var mask = torch.full(5, 5, float.NegativeInfinity).triu(1);
-        using var ours = attn.Forward(x, mask);
+        using var ours = attn.Forward(x, x, x, mask);
 
         using var scope = torch.NewDisposeScope();
         Tensor Heads(Tensor t) => t.view(2, 5, 2, 8).transpose(1, 2);

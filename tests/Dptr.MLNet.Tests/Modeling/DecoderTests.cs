@@ -73,6 +73,37 @@ public sealed class DecoderTests
     }
 
     [TestMethod]
+    [DataRow(DecoderKind.Parseq, 0)]
+    [DataRow(DecoderKind.Parseq, 2)]
+    [DataRow(DecoderKind.Autoregressive, 0)]
+    public void CachedDecodingEqualsUncachedDecoding(DecoderKind kind, int refineIterations)
+    {
+        var cs = Charset.FromString("abcdefgh", maxLength: 8);
+        using var decoder = TextDecoderFactory.Create(Tiny(kind, depth: 2, dropout: 0.1) with { RefineIterations = refineIterations }, cs.ClassCount, seed: 5);
+        decoder.Module.eval();
+        using (no_grad())
+        {
+            // Decisive, varied predictions (random init gives near-uniform ones) and no early [E].
+            foreach (var (name, p) in decoder.Module.named_parameters())
+                if (name.StartsWith("head.", StringComparison.Ordinal)) p.mul_(40);
+            decoder.Module.named_parameters().Single(p => p.name == "head.bias").parameter[0] = tensor(-50f);
+        }
+        using var memory = randn(new long[] { 5, 7, 64 }, generator: new Generator(9));
+        Assert.IsTrue(decoder.UseKeyValueCache, "the cache is on by default");
+        decoder.UseKeyValueCache = false;
+        using var uncached = decoder.Decode(memory);
+        decoder.UseKeyValueCache = true;
+        using var cached = decoder.Decode(memory);
+        CollectionAssert.AreEqual(uncached.shape, cached.shape);
+        Assert.AreEqual(9L, cached.shape[1], "all MaxLength + 1 steps must have run");
+        var texts = cs.DecodeProbabilities(cached).Select(d => d.Text).ToList();
+        Assert.IsGreaterThan(1, texts.Distinct().Count(), $"the samples should read differently: {string.Join(",", texts)}");
+        CollectionAssert.AreEqual(cs.DecodeProbabilities(uncached).Select(d => d.Text).ToList(), texts);
+        var diff = (cached - uncached).abs().max().item<float>();
+        Assert.IsLessThan(1e-5f, diff, $"max |cached − uncached| = {diff}");
+    }
+
+    [TestMethod]
     [DataRow(DecoderKind.Parseq)]
     [DataRow(DecoderKind.Autoregressive)]
     public void ConstructionDependsOnlyOnTheSeed(DecoderKind kind)

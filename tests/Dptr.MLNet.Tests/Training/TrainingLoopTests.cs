@@ -101,6 +101,74 @@ public sealed class TrainingLoopTests
     }
 
     [TestMethod]
+    public void FailedStepSavesThePreStepStateAndTheRunResumesExactly()
+    {
+        var path = TempPath();
+        var options = new TrainingOptions { TotalSteps = 6, Seed = 4, ProgressInterval = 1, CheckpointInterval = 2, CheckpointPath = path };
+        try
+        {
+            var uninterrupted = new List<double>();
+            using (var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 1))
+            using (var loop = new TrainingLoop(decoder.Module, options with { CheckpointInterval = 0, CheckpointPath = null }, BatchAt, decoder.ComputeLoss))
+                loop.Run(progress: new SyncProgress(p => uninterrupted.Add(p.Loss)));
+            Assert.HasCount(6, uninterrupted);
+
+            using (var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 1))
+            using (var loop = new TrainingLoop(decoder.Module, options, step => step == 3 ? throw new ExternalFailure("native op failed") : BatchAt(step), decoder.ComputeLoss))
+            {
+                var e = Assert.ThrowsExactly<TrainingStepFailedException>(() => loop.Run());
+                Assert.AreEqual(3L, e.Step);
+                Assert.AreEqual(path, e.CheckpointPath);
+                Assert.AreEqual(3L, e.CheckpointStep, "the state before the failed step is saved, not only the periodic checkpoint of step 2");
+                StringAssert.Contains(e.Message, "step 3");
+                StringAssert.Contains(e.Message, "native op failed");
+                StringAssert.Contains(e.Message, path);
+                StringAssert.Contains(e.Message, "resume");
+                Assert.IsInstanceOfType<ExternalFailure>(e.InnerException);
+            }
+
+            var resumed = new List<double>();
+            using (var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 42))
+            using (var loop = new TrainingLoop(decoder.Module, options with { CheckpointInterval = 0 }, BatchAt, decoder.ComputeLoss))
+            {
+                loop.Resume(path);
+                Assert.AreEqual(3L, loop.Step);
+                loop.Run(progress: new SyncProgress(p => resumed.Add(p.Loss)));
+            }
+            CollectionAssert.AreEqual(uninterrupted.Skip(3).ToArray(), resumed.ToArray(), "losses after resuming at the failed step");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void VersionOneCheckpointIsRefusedWithAClearMessage()
+    {
+        var path = TempPath();
+        try
+        {
+            using (var writer = new BinaryWriter(File.Create(path)))
+            {
+                writer.Write("DPTRCKPT");
+                writer.Write(1);
+            }
+            using var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 1);
+            using var loop = new TrainingLoop(decoder.Module, new TrainingOptions { TotalSteps = 2 }, BatchAt, decoder.ComputeLoss);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => loop.Resume(path));
+            StringAssert.Contains(e.Message, "format version 1");
+            StringAssert.Contains(e.Message, path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed class ExternalFailure(string message) : System.Runtime.InteropServices.ExternalException(message);
+
+    [TestMethod]
     public void EarlyStoppingStopsAfterPatienceAndRestoresBestWeights()
     {
         using var decoder = TextDecoderFactory.Create(Config, Chars.ClassCount, seed: 1);

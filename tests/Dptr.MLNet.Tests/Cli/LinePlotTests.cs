@@ -1,3 +1,4 @@
+using Dptr.Cli.Reporting;
 using SkiaSharp;
 
 namespace Dptr.MLNet.Tests;

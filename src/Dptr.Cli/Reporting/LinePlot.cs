@@ -1,7 +1,7 @@
 using System.Globalization;
 using SkiaSharp;
 
-namespace Dptr.MLNet;
+namespace Dptr.Cli.Reporting;
 
 /// <summary>
 /// A small line chart written as PNG with SkiaSharp 2.88, for training curves (loss, accuracy against step).
@@ -17,7 +17,7 @@ namespace Dptr.MLNet;
 ///     .SavePng("loss.png");
 /// </code>
 /// </example>
-public sealed class LinePlot
+internal sealed class LinePlot
 {
     private static readonly SKColor[] Palette =
     {
