@@ -49,7 +49,7 @@ internal static class Program
             error.WriteLine("dptr: give a command; 'dptr --help' lists them");
             return CliErrors.Usage;
         }
-        string? usage = parse.Errors.Count > 0 ? parse.Errors[0].Message.TrimEnd('.') : UnknownOptionInArguments(parse, command, args);
+        string? usage = parse.Errors.Count > 0 ? ParseError(parse) : UnknownOptionInArguments(parse, command, args);
         if (usage is not null)
         {
             error.WriteLine($"{prefix}: {usage} (see '{prefix} --help')");
@@ -63,6 +63,13 @@ internal static class Program
         {
             return CliErrors.Report(command.Name, ex, error, parse.GetValue(verbose));
         }
+    }
+
+    /// <summary>The most telling parse error (an unrecognized token before "command not provided"), on one line.</summary>
+    private static string ParseError(ParseResult parse)
+    {
+        var error = parse.Errors.FirstOrDefault(e => e.Message.Contains("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+        return string.Join(' ', error.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
     }
 
     /// <summary>The root command with every verb, in pipeline order.</summary>

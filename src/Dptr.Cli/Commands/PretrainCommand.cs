@@ -47,6 +47,11 @@ internal static class PretrainCommand
                 LearningRate = p.GetValue(lr),
                 Seed = s,
             };
+            using var clipModel = ClipModel.Load(p.GetValue(clip)!);
+            if (clipModel.MemoryWidth % options.Decoder.Heads != 0)
+                throw new CliUsageException($"--heads ({options.Decoder.Heads}) must divide the CLIP text width ({clipModel.MemoryWidth})");
+            using var orp = bankPath is null ? null : OrpBank.Load(bankPath);
+            if (orp is null) cli.Say("no --bank: pre-training without ORP noise");
             string wordsPath = p.GetValue(words)!;
             var labels = WordLists.Read(wordsPath, "--words", allowLmdb: true);
             int nVal = p.GetValue(validation) ?? Math.Min(500, labels.Count / 20);
@@ -55,11 +60,6 @@ internal static class PretrainCommand
                     $"--words '{wordsPath}' has {labels.Count} labels; pre-training needs more than --batch ({options.BatchSize}) + --validation ({nVal})");
             var rng = new Random(s);
             var shuffled = labels.OrderBy(_ => rng.Next()).ToList();
-            using var clipModel = ClipModel.Load(p.GetValue(clip)!);
-            if (clipModel.MemoryWidth % options.Decoder.Heads != 0)
-                throw new CliUsageException($"--heads ({options.Decoder.Heads}) must divide the CLIP text width ({clipModel.MemoryWidth})");
-            using var orp = bankPath is null ? null : OrpBank.Load(bankPath);
-            if (orp is null) cli.Say("no --bank: pre-training without ORP noise");
             var ml = new MLContext(s);
             var curve = new TrainingCurve();
             var result = PretrainWorkflow.Run(ml, clipModel, orp, shuffled.Skip(nVal).ToList(), shuffled.Take(nVal).ToList(), options, curve, cli);

@@ -31,6 +31,7 @@ internal static class WordLists
                 Shuffle = false, Deduplicate = false, OnBadRow = BadRowAction.Throw, Filter = filter ?? LabelFilter.Default,
             });
         }
+        words = words.Where(w => !string.IsNullOrWhiteSpace(w)).ToList();
         if (words.Count == 0)
             throw new InvalidDataException($"{option} '{path}' has no words (expected UTF-8 text, one word per line)");
         return words;

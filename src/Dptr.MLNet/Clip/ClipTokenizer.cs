@@ -173,7 +173,7 @@ public sealed class ClipTokenizer
         {
             tokenizer = LoadBpeSimpleVocab(path);
         }
-        catch (InvalidDataException ex) when (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && ex.InnerException is null && ex.Message.Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        catch (InvalidDataException ex) when (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && !ex.Message.Contains(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"'{path}' is not a gzip file; expected bpe_simple_vocab_16e6.txt.gz", ex);
         }

@@ -40,9 +40,8 @@ public static class RecognitionDataset
         if (!hasLmdb)
             throw new InvalidDataException(
                 $"'{path}' is neither a folder dataset (no {LabelsFileName}) nor an LMDB dataset (no data.mdb below it)");
-        var view = ml.Data.LoadFromLmdb(path);
-        long rows = view.GetRowCount() ?? 0;
-        if (rows == 0) throw new InvalidDataException($"LMDB dataset '{path}' has no samples (num-samples is 0)");
+        var view = ml.Data.LoadFromLmdb(path, new DatasetLoaderOptions { ImageMode = ImageColumnMode.None });
+        if (!HasRows(view)) throw new InvalidDataException($"LMDB dataset '{path}' has no samples (num-samples is 0)");
         return view;
     }
 
