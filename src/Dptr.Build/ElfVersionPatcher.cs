@@ -16,10 +16,15 @@ internal static class ElfVersionPatcher
     private const ushort VerFlgWeak = 0x2;
     private const string LibraryName = "libLibTorchSharp.so";
 
-    public static IEnumerable<string> PatchFolder(string folder, string version)
+    /// <summary>
+    /// Patches every <c>libLibTorchSharp.so</c> under <paramref name="folder"/> when this system's libstdc++ lacks
+    /// <paramref name="version"/>, or always with <paramref name="always"/> (for output that will run on other systems,
+    /// e.g. a tool package; a weak requirement is harmless where the version exists). Yields one line per file changed.
+    /// </summary>
+    public static IEnumerable<string> PatchFolder(string folder, string version, bool always = false)
     {
         if (!OperatingSystem.IsLinux() || !Directory.Exists(folder)) yield break;
-        if (SystemHasVersion(version)) yield break;
+        if (!always && SystemHasVersion(version)) yield break;
         foreach (string path in Directory.EnumerateFiles(folder, LibraryName, SearchOption.AllDirectories))
         {
             int changed = MarkWeak(path, version);

@@ -9,15 +9,15 @@ internal static class Program
         {
             switch (args.Length > 0 ? args[0] : "")
             {
-                case "patch-glibcxx" when args.Length == 2:
-                    foreach (string line in ElfVersionPatcher.PatchFolder(args[1], "GLIBCXX_3.4.32"))
+                case "patch-glibcxx" when args.Length == 2 || (args.Length == 3 && args[2] == "--always"):
+                    foreach (string line in ElfVersionPatcher.PatchFolder(args[1], "GLIBCXX_3.4.32", always: args.Length == 3))
                         Console.WriteLine($"dptr-build: {line}");
                     return 0;
                 case "publicize" when args.Length == 3:
                     AssemblyPublicizer.Publicize(args[1], args[2]);
                     return 0;
                 default:
-                    Console.Error.WriteLine("usage: Dptr.Build patch-glibcxx <dir> | publicize <in.dll> <out.dll>");
+                    Console.Error.WriteLine("usage: Dptr.Build patch-glibcxx <dir> [--always] | publicize <in.dll> <out.dll>");
                     return 2;
             }
         }

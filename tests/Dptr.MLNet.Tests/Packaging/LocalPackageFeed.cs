@@ -15,7 +15,7 @@ internal static class LocalPackageFeed
     private static readonly object Gate = new();
     private static Feed? _feed;
 
-    internal sealed record Feed(string Root, string Source, string PackagesFolder, string NuGetConfig, string Version, string RepoRoot, TimeSpan PackTime);
+    internal sealed record Feed(string Root, string Source, string PackagesFolder, string MachinePackagesFolder, string NuGetConfig, string Version, string RepoRoot, TimeSpan PackTime);
 
     public static string? FindRepoRoot()
     {
@@ -51,7 +51,7 @@ internal static class LocalPackageFeed
             string version = Path.GetFileNameWithoutExtension(nupkg[0])["Dptr.MLNet.".Length..];
             string config = Path.Combine(root, "NuGet.config");
             WriteNuGetConfig(config, repo, source, packages);
-            return _feed = new Feed(root, source, packages, config, version, repo, watch.Elapsed);
+            return _feed = new Feed(root, source, packages, MachinePackages, config, version, repo, watch.Elapsed);
         }
     }
 
@@ -59,9 +59,7 @@ internal static class LocalPackageFeed
     private static void WriteNuGetConfig(string path, string repo, string source, string packages)
     {
         var repoSources = XDocument.Load(Path.Combine(repo, "NuGet.config")).Root?.Element("packageSources")?.Elements("add").ToList() ?? [];
-        string machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env
-            ? env
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string machinePackages = MachinePackages;
         var doc = new XDocument(new XElement("configuration",
             new XElement("config", new XElement("add", new XAttribute("key", "globalPackagesFolder"), new XAttribute("value", packages))),
             new XElement("packageSources", new XElement("clear"),
@@ -71,6 +69,11 @@ internal static class LocalPackageFeed
                 new XElement("add", new XAttribute("key", "machine"), new XAttribute("value", machinePackages)))));
         doc.Save(path);
     }
+
+    /// <summary>The machine's global packages folder (where the solution's own restore put its packages).</summary>
+    private static string MachinePackages => Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env
+        ? env
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     /// <summary>The dotnet host running the tests (so child builds use the same SDK).</summary>
     public static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
