@@ -45,12 +45,12 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
             return conv;
         }
         stem = nn.Sequential(
-            ("conv1", Conv(3, c1, (3, 3), (2, 2), (1, 1))), ("bn1", nn.BatchNorm2d(c1)), ("act1", nn.ReLU()),       // 16×64
-            ("conv2", Conv(c1, c2, (3, 3), (2, 2), (1, 1))), ("bn2", nn.BatchNorm2d(c2)), ("act2", nn.ReLU()),      // 8×32
-            ("conv3", Conv(c2, c2, (3, 3), (1, 1), (1, 1))), ("bn3", nn.BatchNorm2d(c2)), ("act3", nn.ReLU()),
-            ("conv4", Conv(c2, d, (3, 3), (2, 1), (1, 1))), ("bn4", nn.BatchNorm2d(d)), ("act4", nn.ReLU()),        // 4×32
-            ("conv5", Conv(d, d, (3, 3), (1, 1), (1, 1))), ("bn5", nn.BatchNorm2d(d)), ("act5", nn.ReLU()),
-            ("fold", Conv(d, d, (4, 1), (1, 1), (0, 0))), ("bn6", nn.BatchNorm2d(d)), ("act6", nn.ReLU()));          // 1×32
+            ("conv1", Conv(3, c1, (3, 3), (2, 2), (1, 1))), ("bn1", new ChannelBatchNorm(c1)), ("act1", nn.ReLU()),       // 16×64
+            ("conv2", Conv(c1, c2, (3, 3), (2, 2), (1, 1))), ("bn2", new ChannelBatchNorm(c2)), ("act2", nn.ReLU()),      // 8×32
+            ("conv3", Conv(c2, c2, (3, 3), (1, 1), (1, 1))), ("bn3", new ChannelBatchNorm(c2)), ("act3", nn.ReLU()),
+            ("conv4", Conv(c2, d, (3, 3), (2, 1), (1, 1))), ("bn4", new ChannelBatchNorm(d)), ("act4", nn.ReLU()),        // 4×32
+            ("conv5", Conv(d, d, (3, 3), (1, 1), (1, 1))), ("bn5", new ChannelBatchNorm(d)), ("act5", nn.ReLU()),
+            ("fold", Conv(d, d, (4, 1), (1, 1), (0, 0))), ("bn6", new ChannelBatchNorm(d)), ("act6", nn.ReLU()));          // 1×32
         pos_embed = new Parameter(empty(1, TokenCount, d));
         blocks = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new TransformerEncoderBlock(d, config.Heads, config.MlpRatio, generator)).ToArray());
         norm = nn.LayerNorm(d, 1e-6);

@@ -55,6 +55,8 @@ internal sealed class ScalarUsageScanner
         {
             if (instruction.Operand is TypeReference typeRef && IsTorchOptimizer(typeRef))
                 yield return $"uses TorchSharp optimizer {typeRef.FullName}";
+            if (instruction.Operand is MethodReference factory && IsTorchSharp(factory.DeclaringType) && IsTorchBatchNorm(factory.ReturnType))
+                yield return $"uses TorchSharp {factory.ReturnType.Name} (its forward counts batches with an implicit Scalar); use ChannelBatchNorm";
             if (instruction.Operand is not MethodReference called)
                 continue;
             if (CreatesScalar(called))
@@ -78,6 +80,9 @@ internal sealed class ScalarUsageScanner
     }
 
     private static bool IsTorchSharp(TypeReference type) => type.Scope?.Name is "TorchSharp" or "TorchSharp.dll";
+
+    private static bool IsTorchBatchNorm(TypeReference type) =>
+        IsTorchSharp(type) && type.Namespace == "TorchSharp.Modules" && type.Name.StartsWith("BatchNorm", StringComparison.Ordinal);
 
     private static bool IsTorchOptimizer(TypeReference type)
     {

@@ -31,6 +31,7 @@ public sealed class ScalarUsageTests
         Assert.IsTrue(violations.Any(v => v.Contains("::HiddenAlpha:") && v.Contains("temporary Scalar")), string.Join("\n", violations));
         Assert.IsTrue(violations.Any(v => v.Contains("::TimesDouble:") && v.Contains("temporary Scalar")), string.Join("\n", violations));
         Assert.IsTrue(violations.Any(v => v.Contains("::Optimizer:") && v.Contains("optimizer")), string.Join("\n", violations));
+        Assert.IsTrue(violations.Any(v => v.Contains("::BatchNorm:") && v.Contains("ChannelBatchNorm")), string.Join("\n", violations));
         Assert.IsFalse(violations.Any(v => v.Contains("::Safe:")), string.Join("\n", violations));
     }
 }
@@ -45,6 +46,8 @@ internal static class ScalarHazardSamples
     public static TorchSharp.torch.Tensor TimesDouble(TorchSharp.torch.Tensor a) => a * 3.0;
 
     public static object Optimizer(TorchSharp.Modules.Parameter[] p) => TorchSharp.torch.optim.AdamW(p);
+
+    public static object BatchNorm() => TorchSharp.torch.nn.BatchNorm2d(3);
 
     public static TorchSharp.torch.Tensor Safe(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) => Dptr.MLNet.Modeling.TensorMath.Plus(a, b).matmul(b);
 }

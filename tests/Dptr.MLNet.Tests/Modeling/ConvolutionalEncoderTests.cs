@@ -94,6 +94,23 @@ public sealed class ConvolutionalEncoderTests
         Assert.IsTrue(allclose(difference.select(1, 25), expectedLast, 1e-4, 1e-5), "token 25 = FMU output + mean of columns 30–31");
     }
 
+    [TestMethod]
+    public void ChannelBatchNorm_MatchesTorchSharpBatchNorm2d_InTrainingAndEval_WithTheSameStateNames()
+    {
+        using var scope = NewDisposeScope();
+        using var ours = new ChannelBatchNorm(3);
+        using var theirs = nn.BatchNorm2d(3);
+        CollectionAssert.AreEquivalent(theirs.state_dict().Keys.ToArray(), ours.state_dict().Keys.ToArray());
+        var x = randn(4, 3, 5, 6) * 3 + 1;
+        for (int step = 0; step < 3; step++)
+            Assert.IsTrue(allclose(ours.forward(x), theirs.forward(x), 1e-5, 1e-6), $"training step {step}");
+        Assert.AreEqual(3L, ours.state_dict()["num_batches_tracked"].item<long>());
+        Assert.IsTrue(allclose(ours.state_dict()["running_var"], theirs.state_dict()["running_var"], 1e-5, 1e-6));
+        ours.eval();
+        theirs.eval();
+        Assert.IsTrue(allclose(ours.forward(x), theirs.forward(x), 1e-5, 1e-6), "eval uses the running statistics");
+    }
+
     private static Exception ex(Action action)
     {
         try { action(); }
