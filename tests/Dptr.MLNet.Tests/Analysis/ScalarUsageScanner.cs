@@ -76,6 +76,28 @@ internal sealed class ScalarUsageScanner
             var verdict = TorchVerdict(called, 0);
             if (verdict is not null)
                 yield return $"calls {called.DeclaringType.Name}::{called.Name}({string.Join(", ", called.Parameters.Select(p => p.ParameterType.Name))}) which {verdict}";
+            // A TorchSharp module made here runs later behind virtual calls (Sequential, Module.call) the scan cannot
+            // follow: check its forward methods where it is created.
+            var made = called.Name == ".ctor" ? called.DeclaringType : called.ReturnType;
+            foreach (var forward in ForwardMethods(made))
+            {
+                var inner = TorchVerdict(forward, 0);
+                if (inner is not null)
+                    yield return $"creates a TorchSharp {made.Name} whose {forward.DeclaringType.Name}::forward {inner}";
+            }
+        }
+    }
+
+    private static IEnumerable<MethodDefinition> ForwardMethods(TypeReference type)
+    {
+        if (!IsTorchSharp(type)) yield break;
+        TypeDefinition? definition = null;
+        try { definition = type.Resolve(); } catch (AssemblyResolutionException) { }
+        for (var t = definition; t is not null && IsTorchSharp(t); )
+        {
+            foreach (var m in t.Methods.Where(m => m.Name == "forward" && m.HasBody))
+                yield return m;
+            try { t = t.BaseType?.Resolve(); } catch (AssemblyResolutionException) { t = null; }
         }
     }
 

@@ -32,6 +32,7 @@ public sealed class ScalarUsageTests
         Assert.IsTrue(violations.Any(v => v.Contains("::TimesDouble:") && v.Contains("temporary Scalar")), string.Join("\n", violations));
         Assert.IsTrue(violations.Any(v => v.Contains("::Optimizer:") && v.Contains("optimizer")), string.Join("\n", violations));
         Assert.IsTrue(violations.Any(v => v.Contains("::BatchNorm:") && v.Contains("ChannelBatchNorm")), string.Join("\n", violations));
+        Assert.IsTrue(violations.Any(v => v.Contains("::BatchNormModule:") && v.Contains("BatchNorm") && v.Contains("forward")), string.Join("\n", violations));
         Assert.IsFalse(violations.Any(v => v.Contains("::Safe:")), string.Join("\n", violations));
     }
 }
@@ -44,6 +45,9 @@ internal static class ScalarHazardSamples
     public static TorchSharp.torch.Tensor HiddenAlpha(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) => a + b;
 
     public static TorchSharp.torch.Tensor TimesDouble(TorchSharp.torch.Tensor a) => a * 3.0;
+
+    // TorchSharp's BatchNorm.forward bumps num_batches_tracked with a temporary Scalar (seen failing under GC stress).
+    public static object BatchNormModule() => TorchSharp.torch.nn.BatchNorm2d(4);
 
     public static object Optimizer(TorchSharp.Modules.Parameter[] p) => TorchSharp.torch.optim.AdamW(p);
 
