@@ -155,14 +155,15 @@ public sealed class ConvolutionalEncoderTests
     [TestMethod]
     public void CtcTraining_LearnsToReadColumns_AndGreedyDecodingCollapsesRepeats()
     {
-        // Images whose column stripes encode the label: symbol k lights channel 0 with value k/3 across a 16-px block.
+        // Images whose column stripes encode the label: symbol k lights channel k−1 across a 16-px block. (Which channel,
+        // not how bright: the encoder standardises each image, so absolute intensities are not visible to it.)
         var cs = Charset.FromString("abc");
         var labels = new[] { "abc", "cab", "bca", "acb", "ba", "cc" };
         using var scope = NewDisposeScope();
         var images = zeros(labels.Length, 3, 32, 128);
         for (int i = 0; i < labels.Length; i++)
             for (int k = 0; k < labels[i].Length; k++)
-                images[i, 0, TensorIndex.Colon, TensorIndex.Slice(16 + 32 * k, 32 + 32 * k)] = tensor((labels[i][k] - 'a' + 1) / 3f);
+                images[i, labels[i][k] - 'a', TensorIndex.Colon, TensorIndex.Slice(16 + 32 * k, 32 + 32 * k)] = tensor(1f);
         var config = Conv with { CtcLossWeight = 1 };
         using var net = new RecognitionNetwork(config, Decoder, cs.ClassCount, seed: 3);
         var targets = cs.EncodeBatch(labels);
