@@ -24,7 +24,7 @@ internal sealed record DemoSizes(int TextWords, int ValidationImages, int TestIm
 
     // Quick: the suite's smoke test (≤ 3 min): enough steps that the model reads some unseen words.
     public static readonly DemoSizes Quick = new(TextWords: 1500, ValidationImages: 64, TestImages: 100, ClipSteps: 20, ClipImages: 384,
-        ClipLayers: 1, Width: 128, BankImages: 32, PretrainSteps: 30, PretrainBatch: 64, CompareSteps: 40, FinalSteps: 500, FinetuneBatch: 32);
+        ClipLayers: 1, Width: 128, BankImages: 32, PretrainSteps: 30, PretrainBatch: 64, CompareSteps: 30, FinalSteps: 720, FinetuneBatch: 32);
 
     /// <summary>The demo's charset: the 36-character protocol of STR benchmarks (lower-case letters and digits).</summary>
     public const string Symbols = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -40,7 +40,8 @@ public static class RecognitionDataset
         if (!hasLmdb)
             throw new InvalidDataException(
                 $"'{path}' is neither a folder dataset (no {LabelsFileName}) nor an LMDB dataset (no data.mdb below it)");
-        var view = ml.Data.LoadFromLmdb(path, new DatasetLoaderOptions { ImageMode = ImageColumnMode.None });
+        // LMDB holds no file paths: decode the images into an Image column for the recognizer pipeline.
+        var view = ml.Data.LoadFromLmdb(path, new DatasetLoaderOptions { ImageMode = ImageColumnMode.MLImage });
         if (!HasRows(view)) throw new InvalidDataException($"LMDB dataset '{path}' has no samples (num-samples is 0)");
         return view;
     }

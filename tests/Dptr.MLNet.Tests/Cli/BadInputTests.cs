@@ -257,7 +257,7 @@ public sealed class BadInputTests
     [DataRow("synth|--out|{out:s}|--format|png", 2, "'png'")]
     [DataRow("bank|--clip|{clip}|--synthetic|0|--out|{out:b.safetensors}", 2, "--synthetic must be in 1..1000000, got 0")]
     [DataRow("bank|--clip|{clip}|--synthetic|2|--batch|0|--out|{out:b.safetensors}", 2, "--batch must be in 1..4096, got 0")]
-    [DataRow("bench|--steps|2", 2, "--steps must be in 3..100000, got 2")]
+    [DataRow("bench|--steps|0", 2, "--steps must be in 1..100000, got 0")]
     [DataRow("bench|--config|gpu-huge", 2, "'gpu-huge'")]
     // --- options: unknown, missing, contradictory
     [DataRow("eval|--model|{model}|--data|{data}|--jsn", 2, "'--jsn'")]
