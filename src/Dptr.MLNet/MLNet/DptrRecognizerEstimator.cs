@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Dptr.MLNet.MLNet;
 using Dptr.MLNet.MLNet.Persistence;
@@ -35,7 +36,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
         o.ValidateCommon();
         if (o.FreezeDecoderSteps < 0) throw new ArgumentOutOfRangeException(nameof(o.FreezeDecoderSteps), "FreezeDecoderSteps must be ≥ 0");
         o.Augmentation?.Validate();
-        var reader = new RecognizerImageReader(o.ImageColumnName, o.ImageHeight, o.ImageWidth, o.InvalidImages == InvalidLabelHandling.Skip);
+        var reader = new RecognizerImageReader(o.ImageColumnName, o.ImageHeight, o.ImageWidth, o.InvalidImages == BadRowAction.Skip);
         reader.Validate(input.Schema);
         DataViewBatches.TextGetterCheck(input.Schema, o.LabelColumnName);
         if (o.ValidationData is not null) reader.Validate(o.ValidationData.Schema);

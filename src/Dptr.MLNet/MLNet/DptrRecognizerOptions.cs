@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 namespace Dptr.MLNet;
 
 /// <summary>
@@ -74,10 +75,10 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
 
     /// <summary>
     /// What to do with a row whose image value cannot be converted (null, empty, a vector of the wrong size). Default
-    /// <see cref="InvalidLabelHandling.Throw"/> (the error names the row). Missing or corrupt image <em>files</em> fail
+    /// <see cref="BadRowAction.Throw"/> (the error names the row). Missing or corrupt image <em>files</em> fail
     /// earlier, inside ML.NET's <c>LoadImages</c> (the error names the file); to skip and count those, load with
     /// <c>mlContext.Data.LoadFromImageFolder/LoadFromLmdb</c> and <c>DatasetLoaderOptions.OnBadRow = Skip</c>, which
     /// decode up front, and feed their <c>Image</c> column here.
     /// </summary>
-    public InvalidLabelHandling InvalidImages { get; set; } = InvalidLabelHandling.Throw;
+    public BadRowAction InvalidImages { get; set; } = BadRowAction.Throw;
 }

@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Dptr.MLNet.MLNet;
 using Dptr.MLNet.MLNet.Mapping;
@@ -26,7 +27,7 @@ public sealed class DptrRecognizerTransformer : BatchedTransformerBase, IPersist
     private readonly object _lock = new();
 
     internal sealed record Columns(string Image, int ImageHeight, int ImageWidth, string PredictedText, string Confidence,
-        string? CharacterConfidences, InvalidLabelHandling InvalidImages);
+        string? CharacterConfidences, BadRowAction InvalidImages);
 
     internal DptrRecognizerTransformer(RecognitionNetwork network, Charset charset, Columns columns, DataViewTrainingSummary? summary,
         long skippedImages, bool fromPretrainedDecoder, Device device)
@@ -164,7 +165,7 @@ public sealed class DptrRecognizerTransformer : BatchedTransformerBase, IPersist
 
         public string? CharacterConfidencesColumnName { get; set; }
 
-        public InvalidLabelHandling InvalidImages { get; set; }
+        public BadRowAction InvalidImages { get; set; }
 
         public string Encoder { get; set; } = "";
 
@@ -184,7 +185,7 @@ public sealed class DptrRecognizerTransformer : BatchedTransformerBase, IPersist
         {
             _owner = owner;
             var c = owner.ColumnSettings;
-            _reader = new RecognizerImageReader(c.Image, c.ImageHeight, c.ImageWidth, c.InvalidImages == InvalidLabelHandling.Skip);
+            _reader = new RecognizerImageReader(c.Image, c.ImageHeight, c.ImageWidth, c.InvalidImages == BadRowAction.Skip);
             var outputs = new List<OutputColumn> { new(c.PredictedText, TextDataViewType.Instance), new(c.Confidence, NumberDataViewType.Single) };
             if (c.CharacterConfidences is not null) outputs.Add(new(c.CharacterConfidences, new VectorDataViewType(NumberDataViewType.Single)));
             OutputColumns = outputs;

@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Microsoft.ML;
 
@@ -24,8 +25,8 @@ public abstract class DptrTrainerOptions
     /// <summary>Longest label in characters. Default 25 (spec §5.2).</summary>
     public int MaxLabelLength { get; set; } = Charset.DefaultMaxLength;
 
-    /// <summary>What to do with labels that cannot be encoded. Default <see cref="InvalidLabelHandling.Skip"/>.</summary>
-    public InvalidLabelHandling InvalidLabels { get; set; } = InvalidLabelHandling.Skip;
+    /// <summary>What to do with labels that cannot be encoded. Default <see cref="BadRowAction.Skip"/>.</summary>
+    public BadRowAction InvalidLabels { get; set; } = BadRowAction.Skip;
 
     /// <summary>Passes over the training data. Default 10 (paper: 20).</summary>
     public int Epochs { get; set; } = 10;

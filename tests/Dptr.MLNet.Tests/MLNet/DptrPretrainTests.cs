@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Dptr.MLNet.Tests.Common;
 using Microsoft.ML;
@@ -119,7 +120,7 @@ public sealed class DptrPretrainTests
             Assert.AreEqual(6, pre.UsableRows);
             Assert.AreEqual(2, pre.SkippedRows);
         }
-        options.InvalidLabels = InvalidLabelHandling.Throw;
+        options.InvalidLabels = BadRowAction.Throw;
         var ex = Assert.ThrowsExactly<InvalidDataException>(() => ml.Transforms.ClipTextEmbedding("Memory", "Label", clip).Append(ml.Transforms.DptrPretrain(options)).Fit(data));
         StringAssert.Contains(ex.Message, "row 1");
         StringAssert.Contains(ex.Message, "empty");

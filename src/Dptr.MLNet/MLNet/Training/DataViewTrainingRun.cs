@@ -1,3 +1,4 @@
+using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Dptr.MLNet.MLNet.Persistence;
 using Dptr.MLNet.Training;
@@ -138,9 +139,9 @@ internal sealed class DataViewTrainingRun<T>
         string cleaned = _charset.CleanLabel(raw ?? "");
         if (_charset.Validate(cleaned, out problem)) return cleaned;
         problem = $"row {row}: {problem}";
-        if (_options.InvalidLabels == InvalidLabelHandling.Throw)
+        if (_options.InvalidLabels == BadRowAction.Throw)
             throw new InvalidDataException($"{_stage}: column '{_options.LabelColumnName}', {problem}. " +
-                                           "Fix the data or set InvalidLabels = InvalidLabelHandling.Skip.");
+                                           "Fix the data or set InvalidLabels = BadRowAction.Skip.");
         return null;
     }
 
