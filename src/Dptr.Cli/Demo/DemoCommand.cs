@@ -236,7 +236,8 @@ internal static class DemoCommand
                     _ => $"(6) the final model: the DPTR model trained on for {steps} more steps × {z.FinetuneBatch} new images",
                 });
                 var ml = new MLContext(seed);
-                using var train = (IDisposable)ml.Data.LoadSyntheticText(textWords, data, (long)steps * z.FinetuneBatch);
+                var view = ml.Data.LoadSyntheticText(textWords, data, (long)steps * z.FinetuneBatch);
+                using var stopRendering = (IDisposable)view;
                 var val = RecognitionDataset.Load(ml, Path.Combine(DataDir, "validation"));
                 ITransformer? source = final ? DptrModelFile.Load(ml, dptrZip, out _) : fromPretrained ? DptrModelFile.Load(ml, pretrainZip, out _) : null;
                 try
@@ -244,7 +245,6 @@ internal static class DemoCommand
                     if (final) o.ContinueFrom = ((IEnumerable<ITransformer>)source!).OfType<DptrRecognizerTransformer>().Single();
                     else o.PretrainedDecoder = source is null ? null : DptrModelFile.FindPretrainedDecoder(source, pretrainZip);
                     var curve = new TrainingCurve();
-                    var view = (IDataView)train;
                     using (var model = FinetuneWorkflow.Run(ml, view, val, o, curve, cli, "finetune-" + name))
                         DptrModelFile.Save(ml, model, view.Schema, zip);
                     CurveCsv.Write(Path.Combine(outDir, $"finetune-{name}-curve.csv"), curve);

@@ -121,11 +121,7 @@ public static class DptrBenchmark
             var loss = decoder.ComputeLoss(memory, targets, new Random(step));
             _ = loss.item<float>();
             clock.Lap("decoder", record);
-            loss.backward();
-            clock.Lap("backward", record);
-            nn.utils.clip_grad_norm_(parameters, 20);
-            optimizer.Step();
-            clock.Lap("optimizer", record);
+            BackwardAndStep(loss, parameters, optimizer, clock, record);
             var flops = FlopCounter.TrainingStep(FlopCounter.DecoderLoss(config, charset.ClassCount, labels.Max(l => l.Length), o.MemoryTokens), o.BatchSize);
             clock.EndStep(record, flops);
         }
@@ -167,11 +163,7 @@ public static class DptrBenchmark
             var loss = decoder.ComputeLoss(memory, targets, new Random(step));
             _ = loss.item<float>();
             clock.Lap("decoder", record);
-            loss.backward();
-            clock.Lap("backward", record);
-            nn.utils.clip_grad_norm_(parameters, 20);
-            optimizer.Step();
-            clock.Lap("optimizer", record);
+            BackwardAndStep(loss, parameters, optimizer, clock, record);
             var perSample = forwardPerImage + FlopCounter.DecoderLoss(decoderConfig, charset.ClassCount, labels.Max(l => l.Length), queries);
             clock.EndStep(record, FlopCounter.TrainingStep(perSample, o.BatchSize));
         }
@@ -205,6 +197,16 @@ public static class DptrBenchmark
     }
 
     /// <summary>Best-of-several fp32 matmul rate of [m, k] × [k, n], GFLOP/s.</summary>
+    /// <summary>The timed tail of every training step: backward, gradient clipping (20, as the trainers), optimizer step.</summary>
+    private static void BackwardAndStep(Tensor loss, TorchSharp.Modules.Parameter[] parameters, AdamW optimizer, PhaseClock clock, bool record)
+    {
+        loss.backward();
+        clock.Lap("backward", record);
+        nn.utils.clip_grad_norm_(parameters, 20);
+        optimizer.Step();
+        clock.Lap("optimizer", record);
+    }
+
     private static double MatMulRate(int m, int k, int n)
     {
         using var generator = new Generator(1);

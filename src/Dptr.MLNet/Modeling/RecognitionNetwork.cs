@@ -125,11 +125,14 @@ internal sealed class RecognitionNetwork : nn.Module
     /// <summary>The decoder's loss on the FMU-merged memory of visual tokens (the attention path alone).</summary>
     internal Tensor DecoderLoss(Tensor visual, Tensor targetIds, Random random) => _decoder.ComputeLoss(Merge(visual), targetIds, random);
 
+    /// <summary>The CTC head's logits [B, frames, C] over the encoder's column sequence of <paramref name="visual"/> tokens.</summary>
+    private Tensor CtcLogits(Tensor visual) => ctc_head!.forward(_encoder.Sequence(visual));
+
     /// <summary>CTC loss (mean over the batch of per-target-length losses; impossible alignments count 0).</summary>
     internal Tensor CtcLoss(Tensor visual, Tensor targetIds)
     {
         using var scope = NewDisposeScope();
-        var logProbs = nn.functional.log_softmax(ctc_head!.forward(_encoder.Sequence(visual)), -1); // [B, T, C]
+        var logProbs = nn.functional.log_softmax(CtcLogits(visual), -1); // [B, T, C]
         long b = logProbs.shape[0], frames = logProbs.shape[1];
         // targetIds = [B] + symbols + [E] + [P]...: the symbols are the ids in 1..N.
         var body = targetIds.narrow(1, 1, targetIds.shape[1] - 1);
@@ -155,7 +158,7 @@ internal sealed class RecognitionNetwork : nn.Module
     internal Tensor AlignmentLoss(Tensor visual, Tensor frameTargets)
     {
         using var scope = NewDisposeScope();
-        var logits = ctc_head!.forward(_encoder.Sequence(visual)); // [B, T, C]
+        var logits = CtcLogits(visual); // [B, T, C]
         var flat = frameTargets.to(logits.device).flatten();
         // Mean over the frames that have a target; rows without centres (all −100) add nothing, even when every row lacks them.
         var sum = nn.functional.cross_entropy(logits.flatten(0, 1), flat, ignore_index: -100, reduction: nn.Reduction.Sum);
@@ -211,7 +214,7 @@ internal sealed class RecognitionNetwork : nn.Module
         if (ctc_head is null) throw new InvalidOperationException("This recognizer was trained without a CTC head.");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var best = ctc_head.forward(_encoder.Sequence(_encoder.Encode(images))).argmax(-1); // [B, T]
+        var best = CtcLogits(_encoder.Encode(images)).argmax(-1); // [B, T]
         long b = best.shape[0], t = best.shape[1];
         var ids = best.data<long>().ToArray();
         var result = new List<long[]>((int)b);
