@@ -7,7 +7,7 @@ using Microsoft.ML;
 namespace Dptr.Cli.Commands;
 
 /// <summary>
-/// <c>dptr pretrain</c>: DPTR stage A (spec §1) on text only; prints the held-out text word accuracy and saves the model
+/// <c>dptr pretrain</c>: DPTR stage A (spec §1) on text only; prints the held-out read-back (word accuracy from clean CLIP memories, per label length) and saves the model
 /// zip plus training-curve PNGs beside it.
 /// </summary>
 internal static class PretrainCommand
@@ -68,7 +68,7 @@ internal static class PretrainCommand
                 DptrModelFile.Save(ml, result.Model, ml.Data.LoadLabels(["a"]).Schema, outPath);
                 foreach (var png in curve.SavePlots(OutputPaths.Stem(outPath), "pre-training")) cli.Say($"curve: {png}");
             }
-            cli.Say(string.Create(CultureInfo.InvariantCulture, $"held-out text word accuracy {result.Accuracy:P2} ({nVal} labels); saved {outPath}"));
+            cli.Say(string.Create(CultureInfo.InvariantCulture, $"held-out read-back from clean CLIP memories {result.Accuracy:P2} ({nVal} labels; by length: {result.ByLength()}); saved {outPath}"));
         });
         return command;
     }

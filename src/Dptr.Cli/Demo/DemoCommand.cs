@@ -127,18 +127,16 @@ internal static class DemoCommand
             {
                 var options = new WordImageClipOptions
                 {
-                    Width = z.Width, Layers = z.ClipLayers, Heads = 4, ImageSize = 64, PatchSize = 16, Steps = z.ClipSteps, BatchSize = 64,
-                    Images = z.ClipImages, Seed = seed, LearningRate = 1e-3,
-                    // Few merges: tokens of 1–2 characters are easier for a small decoder to spell than whole-syllable tokens.
-                    Merges = 100,
+                    // Character tokens (Merges 0) and the convolutional word-image tower: the defaults of WordImageClipOptions.
+                    Width = z.Width, Layers = z.ClipLayers, Heads = 4, Steps = z.ClipSteps, BatchSize = 64, HeldOutWords = z.ClipHeldOut,
+                    Seed = seed, LearningRate = 1e-3, Render = DemoWords.RenderOptions(seed + 1000, natural),
                 };
                 string sig = string.Create(CultureInfo.InvariantCulture,
-                    $"clip v2 {options.Width} {options.Layers} {options.Heads} {options.ImageSize} {options.PatchSize} {options.Steps} {options.BatchSize} {options.Images} {options.Seed} {options.LearningRate} {options.Merges}");
+                    $"clip v3 {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges}");
                 if (!_steps.IsDone("clip", sig) || !File.Exists(Path.Combine(clipDir, ClipModel.WeightsFileName)))
                 {
                     cli.Say($"(2) training a small CLIP ({options.Width} wide, {options.Layers} layer) on rendered word images + prompts \"a photo of a '<word>'\"");
-                    using var trained = ClipTrainWorkflow.Run(textWords, options, cli);
-                    trained.Save(clipDir);
+                    using var trained = ClipTrainWorkflow.Run(textWords, options, cli, clipDir);
                     _steps.MarkDone("clip", sig);
                 }
                 else cli.Say($"(2) CLIP: reusing {clipDir}");
@@ -196,7 +194,7 @@ internal static class DemoCommand
                 var result = PretrainWorkflow.Run(ml, clip, bank, shuffled.Skip(nVal).ToList(), shuffled.Take(nVal).ToList(), options, curve, cli);
                 using (result.Model) DptrModelFile.Save(ml, result.Model, ml.Data.LoadLabels(["a"]).Schema, zip);
                 curve.SavePlots(Path.Combine(outDir, "pretrain"), "text-only pre-training");
-                note = string.Create(CultureInfo.InvariantCulture, $"held-out text word accuracy {result.Accuracy:P1} on {nVal} words");
+                note = string.Create(CultureInfo.InvariantCulture, $"read-back of {nVal} held-out words from clean CLIP memories {result.Accuracy:P1} (by length: {result.ByLength()})");
                 AtomicText.WriteAllText(notePath, note);
                 _steps.MarkDone("pretrain", sig);
             }

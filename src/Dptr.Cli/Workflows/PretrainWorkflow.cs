@@ -11,8 +11,16 @@ namespace Dptr.Cli.Workflows;
 /// </summary>
 internal static class PretrainWorkflow
 {
-    /// <summary>The fitted chain and its held-out word accuracy (NaN without validation labels).</summary>
-    public sealed record Result(TransformerChain<ITransformer> Model, double Accuracy);
+    /// <summary>
+    /// The fitted chain, its held-out read-back (word accuracy from clean CLIP memories; NaN without validation labels)
+    /// and the full metrics with the accuracy per label length (null without validation labels).
+    /// </summary>
+    public sealed record Result(TransformerChain<ITransformer> Model, double Accuracy, TextRecognitionMetrics? Metrics)
+    {
+        /// <summary>One line per label length, e.g. <c>length 5: 97.0 % of 33</c>.</summary>
+        public string ByLength() => Metrics is null ? "" : string.Join("; ", Metrics.AccuracyByLabelLength.Select(kv =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value.WordAccuracy:P0} of {kv.Value.Count}")));
+    }
 
     /// <summary>Fits the chain. <paramref name="options"/> holds the trainer's settings; progress and validation are set here.</summary>
     public static Result Run(MLContext ml, ClipModel clip, OrpBank? bank, IReadOnlyList<string> train, IReadOnlyList<string> validation,
@@ -42,14 +50,8 @@ internal static class PretrainWorkflow
             }
             model = embed.Append<ITransformer>(ml.Transforms.DptrPretrain(options)).Fit(trainView);
         }, cli.PlainProgress);
-        double accuracy = valView is null ? double.NaN : WordAccuracy(model!.Transform(valView));
-        return new Result(model!, accuracy);
-    }
-
-    private static double WordAccuracy(IDataView predicted)
-    {
-        var labels = predicted.GetColumn<string>("Label").ToArray();
-        var texts = predicted.GetColumn<string>("PredictedText").ToArray();
-        return labels.Length == 0 ? double.NaN : labels.Zip(texts).Count(p => p.First == p.Second) / (double)labels.Length;
+        // Read-back: the decoder reads held-out words from their clean CLIP memories (ORP is training-only, spec §3).
+        var metrics = valView is null ? null : ml.Transforms.EvaluateTextRecognition(model!.Transform(valView), confidenceColumnName: null);
+        return new Result(model!, metrics?.WordAccuracy ?? double.NaN, metrics);
     }
 }

@@ -32,10 +32,11 @@ public sealed class ClipConfig
     /// <param name="visionWidth">Vision width.</param>
     /// <param name="layers">Blocks per tower.</param>
     /// <param name="heads">Attention heads per tower.</param>
-    /// <param name="imageSize">Input image side.</param>
-    /// <param name="patchSize">Patch side.</param>
+    /// <param name="imageSize">Input image side (square), or the word image width for the word tower.</param>
+    /// <param name="patchSize">Patch side (vision transformer only).</param>
+    /// <param name="tower">The image tower; for <see cref="ClipImageTower.WordConvolutional"/> the input is 32 × <paramref name="imageSize"/>.</param>
     public static ClipConfig CreateSmall(int vocabSize = 49408, int textWidth = 128, int visionWidth = 128, int layers = 2,
-                                         int heads = 4, int imageSize = 64, int patchSize = 8)
+                                         int heads = 4, int imageSize = 64, int patchSize = 8, ClipImageTower tower = ClipImageTower.VisionTransformer)
     {
         var c = new ClipConfig
         {
@@ -48,7 +49,7 @@ public sealed class ClipConfig
             Vision = new ClipVisionConfig
             {
                 HiddenSize = visionWidth, IntermediateSize = 4 * visionWidth, NumHiddenLayers = layers,
-                NumAttentionHeads = heads, ImageSize = imageSize, PatchSize = patchSize,
+                NumAttentionHeads = heads, ImageSize = imageSize, PatchSize = patchSize, Tower = tower,
             },
         };
         c.Validate();
@@ -83,7 +84,14 @@ public sealed class ClipConfig
             throw new ArgumentException($"CLIP config: text hidden_size {Text.HiddenSize} is not divisible by num_attention_heads {Text.NumAttentionHeads}.");
         if (Vision.HiddenSize % Vision.NumAttentionHeads != 0)
             throw new ArgumentException($"CLIP config: vision hidden_size {Vision.HiddenSize} is not divisible by num_attention_heads {Vision.NumAttentionHeads}.");
-        if (Vision.ImageSize % Vision.PatchSize != 0)
+        if (Vision.Tower == ClipImageTower.WordConvolutional)
+        {
+            if (Vision.WordImageHeight != 32)
+                throw new ArgumentException($"CLIP config: vision dptr_image_height must be 32 for the word-image tower (its stem folds 32 rows), got {Vision.WordImageHeight}.");
+            if (Vision.ImageSize % 4 != 0)
+                throw new ArgumentException($"CLIP config: vision image_size (the word image width) must be a multiple of 4 for the word-image tower, got {Vision.ImageSize}.");
+        }
+        else if (Vision.ImageSize % Vision.PatchSize != 0)
             throw new ArgumentException($"CLIP config: vision image_size {Vision.ImageSize} is not divisible by patch_size {Vision.PatchSize}.");
         CheckAct(Text.HiddenAct, "text_config.hidden_act");
         CheckAct(Vision.HiddenAct, "vision_config.hidden_act");
@@ -138,6 +146,13 @@ public sealed class ClipConfig
                 x.NumChannels = GetInt(v, "num_channels", x.NumChannels);
                 x.HiddenAct = GetString(v, "hidden_act", x.HiddenAct);
                 x.LayerNormEps = GetDouble(v, "layer_norm_eps", x.LayerNormEps);
+                if (v[TowerKey] is not null)
+                {
+                    string tower = GetString(v, TowerKey, "");
+                    x.Tower = tower == WordTowerName ? ClipImageTower.WordConvolutional
+                        : throw new ArgumentException($"vision_config.{TowerKey} '{tower}' is unknown (expected '{WordTowerName}', or no key for CLIP's vision transformer).");
+                }
+                x.WordImageHeight = GetInt(v, HeightKey, x.WordImageHeight);
             }
             c.Validate();
             return c;
@@ -185,6 +200,13 @@ public sealed class ClipConfig
                 ["projection_dim"] = ProjectionDim,
             },
         };
+        if (Vision.Tower == ClipImageTower.WordConvolutional)
+        {
+            // Only for our word tower: a Hugging Face ViT config stays byte-for-byte what HF writes.
+            var v = (JsonObject)root["vision_config"]!;
+            v[TowerKey] = WordTowerName;
+            v[HeightKey] = Vision.WordImageHeight;
+        }
         string full = Path.GetFullPath(path);
         string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
         File.WriteAllText(tmp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -202,6 +224,8 @@ public sealed class ClipConfig
         }
         finally { File.Delete(tmp); }
     }
+
+    private const string TowerKey = "dptr_image_tower", HeightKey = "dptr_image_height", WordTowerName = "word_convolutional";
 
     private static int GetInt(JsonObject o, string key, int fallback) =>
         o[key] is JsonNode n ? n.GetValue<int>() : fallback;

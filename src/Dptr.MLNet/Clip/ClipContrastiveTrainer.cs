@@ -29,7 +29,7 @@ public static class ClipContrastiveTrainer
         var named = net.named_parameters().ToList();
         // No weight decay on biases, norms, embeddings, class token and temperature (as CLIP).
         static bool Decays(string n) => n.EndsWith(".weight", StringComparison.Ordinal) && !n.Contains("norm", StringComparison.Ordinal)
-                                        && !n.Contains("layrnorm", StringComparison.Ordinal) && !n.Contains("embedding", StringComparison.Ordinal);
+                                        && !n.Contains("layrnorm", StringComparison.Ordinal) && !n.Contains(".bn", StringComparison.Ordinal) && !n.Contains("embedding", StringComparison.Ordinal);
         var groups = new List<AdamW.ParameterGroup>
         {
             new(named.Where(p => Decays(p.name)).Select(p => p.parameter), o.WeightDecay),

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dptr.MLNet;
 
 /// <summary>
-/// Turns SkiaSharp images into CLIP input tensors [3, S, S] (RGB, normalised with CLIP's mean/std, spec §2.2).
+/// Turns SkiaSharp images into CLIP input tensors [3, H, W] (square S×S for CLIP's vision transformer; RGB, normalised with CLIP's mean/std, spec §2.2).
 /// Grayscale inputs are replicated to RGB; alpha is dropped without compositing (as PIL's <c>convert("RGB")</c>).
 /// Resizing uses Skia's high-quality (bicubic) filter, so values differ slightly from PIL's bicubic.
 /// </summary>
@@ -20,29 +20,46 @@ public sealed class ClipImagePreprocessor
     /// <summary>Creates a preprocessor.</summary>
     /// <param name="imageSize">Output side S (the model's <see cref="ClipModel.ImageSize"/>).</param>
     /// <param name="mode">Center crop (CLIP) or letterbox.</param>
-    public ClipImagePreprocessor(int imageSize, ClipResizeMode mode = ClipResizeMode.CenterCrop)
+    public ClipImagePreprocessor(int imageSize, ClipResizeMode mode = ClipResizeMode.CenterCrop) : this(imageSize, imageSize, mode)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(imageSize, 1);
-        ImageSize = imageSize;
+    }
+
+    /// <summary>Creates a preprocessor with a rectangular output (e.g. 32×128 for the word-image tower).</summary>
+    /// <param name="height">Output height H (the model's <see cref="ClipModel.ImageHeight"/>).</param>
+    /// <param name="width">Output width W (the model's <see cref="ClipModel.ImageWidth"/>).</param>
+    /// <param name="mode">Centre crop, letterbox or stretch.</param>
+    public ClipImagePreprocessor(int height, int width, ClipResizeMode mode)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown ClipResizeMode");
+        ImageHeight = height;
+        ImageWidth = width;
         Mode = mode;
     }
 
-    /// <summary>Output side S.</summary>
-    public int ImageSize { get; }
+    /// <summary>Output width (the side of a square output); kept for square CLIP inputs.</summary>
+    public int ImageSize => ImageWidth;
+
+    /// <summary>Output height H.</summary>
+    public int ImageHeight { get; }
+
+    /// <summary>Output width W.</summary>
+    public int ImageWidth { get; }
 
     /// <summary>Resize mode.</summary>
     public ClipResizeMode Mode { get; }
 
-    /// <summary>One image → [3, S, S] float32 on the CPU.</summary>
-    public Tensor Preprocess(SKBitmap image) => torch.tensor(ToChw(image), [3, ImageSize, ImageSize]);
+    /// <summary>One image → [3, H, W] float32 on the CPU.</summary>
+    public Tensor Preprocess(SKBitmap image) => torch.tensor(ToChw(image), [3, ImageHeight, ImageWidth]);
 
-    /// <summary>Several images → [B, 3, S, S] float32 on the CPU.</summary>
+    /// <summary>Several images → [B, 3, H, W] float32 on the CPU.</summary>
     public Tensor PreprocessBatch(IReadOnlyList<SKBitmap> images)
     {
-        int plane = 3 * ImageSize * ImageSize;
+        int plane = 3 * ImageHeight * ImageWidth;
         var data = new float[images.Count * plane];
         for (int i = 0; i < images.Count; i++) ToChw(images[i]).CopyTo(data, i * plane);
-        return torch.tensor(data, [images.Count, 3, ImageSize, ImageSize]);
+        return torch.tensor(data, [images.Count, 3, ImageHeight, ImageWidth]);
     }
 
     /// <summary>Decodes an image file (PNG, JPEG, BMP, WebP, GIF…) → [3, S, S].</summary>
@@ -68,31 +85,35 @@ public sealed class ClipImagePreprocessor
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Width < 1 || image.Height < 1) throw new ArgumentException("Image has no pixels.", nameof(image));
-        int s = ImageSize;
-        double scale = Mode == ClipResizeMode.CenterCrop
-            ? (double)s / Math.Min(image.Width, image.Height)
-            : (double)s / Math.Max(image.Width, image.Height);
-        int w = Math.Max(1, (int)Math.Round(image.Width * scale));
-        int h = Math.Max(1, (int)Math.Round(image.Height * scale));
-        if (Mode == ClipResizeMode.CenterCrop) { w = Math.Max(w, s); h = Math.Max(h, s); }
-        else { w = Math.Min(w, s); h = Math.Min(h, s); }
+        int sh = ImageHeight, sw = ImageWidth;
+        int w, h;
+        if (Mode == ClipResizeMode.Stretch) { w = sw; h = sh; }
+        else
+        {
+            double fx = (double)sw / image.Width, fy = (double)sh / image.Height;
+            double scale = Mode == ClipResizeMode.CenterCrop ? Math.Max(fx, fy) : Math.Min(fx, fy);
+            w = Math.Max(1, (int)Math.Round(image.Width * scale));
+            h = Math.Max(1, (int)Math.Round(image.Height * scale));
+            if (Mode == ClipResizeMode.CenterCrop) { w = Math.Max(w, sw); h = Math.Max(h, sh); }
+            else { w = Math.Min(w, sw); h = Math.Min(h, sh); }
+        }
         using var scaled = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         if (!image.ScalePixels(scaled, SKFilterQuality.High))
             throw new InvalidDataException($"SkiaSharp could not convert/resize an image of type {image.ColorType} ({image.Width}×{image.Height}).");
         var pixels = scaled.GetPixelSpan();
         int rowBytes = scaled.RowBytes;
-        var result = new float[3 * s * s];
-        int plane = s * s;
-        // Offsets of the output window inside the scaled image (crop: ≥ 0; letterbox: ≤ 0).
-        int x0 = (w - s) / 2, y0 = (h - s) / 2;
-        if (Mode == ClipResizeMode.Letterbox) { x0 = -((s - w) / 2); y0 = -((s - h) / 2); }
-        for (int y = 0; y < s; y++)
+        var result = new float[3 * sh * sw];
+        int plane = sh * sw;
+        // Offsets of the output window inside the scaled image (crop: ≥ 0; letterbox: ≤ 0; stretch: 0).
+        int x0 = (w - sw) / 2, y0 = (h - sh) / 2;
+        if (Mode == ClipResizeMode.Letterbox) { x0 = -((sw - w) / 2); y0 = -((sh - h) / 2); }
+        for (int y = 0; y < sh; y++)
         {
             int sy = y + y0;
-            for (int x = 0; x < s; x++)
+            for (int x = 0; x < sw; x++)
             {
                 int sx = x + x0;
-                int o = y * s + x;
+                int o = y * sw + x;
                 if (sy < 0 || sy >= h || sx < 0 || sx >= w)
                 {
                     // Letterbox padding: the mean colour, i.e. 0 after normalisation.

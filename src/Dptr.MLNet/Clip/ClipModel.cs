@@ -61,8 +61,23 @@ public sealed class ClipModel : IDisposable
     /// <summary>Width of projected image tokens and pooled embeddings (<c>projection_dim</c>).</summary>
     public int EmbeddingWidth => Config.ProjectionDim;
 
-    /// <summary>Square input side of the vision tower.</summary>
+    /// <summary>Input side of the square vision transformer, or the input width of the word-image tower.</summary>
     public int ImageSize => Config.Vision.ImageSize;
+
+    /// <summary>Input height in pixels of <see cref="EncodeImageTokens"/> (the square side, or 32 for the word tower).</summary>
+    public int ImageHeight => Config.Vision.InputHeight;
+
+    /// <summary>Input width in pixels of <see cref="EncodeImageTokens"/>.</summary>
+    public int ImageWidth => Config.Vision.ImageSize;
+
+    /// <summary>
+    /// A preprocessor producing this model's input: CLIP's centre crop / letterbox to the square for the vision
+    /// transformer; for the word tower the word stretched to 32 × <see cref="ImageWidth"/> (as the recognizer), or the
+    /// given <paramref name="mode"/> for other (natural) images.
+    /// </summary>
+    /// <param name="mode">Resize mode; null: letterbox (square) or stretch (word tower).</param>
+    public ClipImagePreprocessor CreatePreprocessor(ClipResizeMode? mode = null) =>
+        new(ImageHeight, ImageWidth, mode ?? (Config.Vision.Tower == ClipImageTower.WordConvolutional ? ClipResizeMode.Stretch : ClipResizeMode.Letterbox));
 
     /// <summary>Text context length (77).</summary>
     public int ContextLength => Config.Text.MaxPositionEmbeddings;
@@ -88,7 +103,7 @@ public sealed class ClipModel : IDisposable
                 if (_fingerprint is not null) return _fingerprint;
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 sha.AppendData(Encoding.UTF8.GetBytes(Config.ToJson()));
-                foreach (var (name, p) in Network.named_parameters().OrderBy(kv => kv.name, StringComparer.Ordinal))
+                foreach (var (name, p) in State(Network).OrderBy(kv => kv.Key, StringComparer.Ordinal))
                 {
                     sha.AppendData(Encoding.UTF8.GetBytes(name));
                     using var cpu = p.detach().cpu().contiguous();
@@ -156,9 +171,20 @@ public sealed class ClipModel : IDisposable
             throw new InvalidDataException($"The tokenizer has {tokenizer.VocabSize} tokens but the CLIP text model only {config.Text.VocabSize} (text_config.vocab_size).");
     }
 
+    /// <summary>
+    /// Everything a checkpoint holds: the parameters, plus the buffers (the word tower's BatchNorm running statistics;
+    /// CLIP's vision transformer has none, so Hugging Face checkpoints are unaffected).
+    /// </summary>
+    private static Dictionary<string, Tensor> State(ClipNetwork net)
+    {
+        var state = net.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter, StringComparer.Ordinal);
+        foreach (var (name, buffer) in net.named_buffers()) state[name] = buffer;
+        return state;
+    }
+
     internal static void LoadState(ClipNetwork net, IReadOnlyDictionary<string, Tensor> state, string source)
     {
-        var parameters = net.named_parameters().ToDictionary(kv => kv.name, kv => kv.parameter, StringComparer.Ordinal);
+        var parameters = State(net);
         var missing = parameters.Keys.Where(k => !state.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var unexpected = state.Keys.Where(k => !parameters.ContainsKey(k) && !k.EndsWith("position_ids", StringComparison.Ordinal))
             .OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -187,7 +213,7 @@ public sealed class ClipModel : IDisposable
         Directory.CreateDirectory(folder);
         lock (_lock)
         {
-            var state = Network.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter, StringComparer.Ordinal);
+            var state = State(Network);
             SafeTensors.Write(Path.Combine(folder, WeightsFileName), state, new Dictionary<string, string> { ["format"] = "pt" });
         }
         Config.Save(Path.Combine(folder, ConfigFileName));
@@ -255,7 +281,8 @@ public sealed class ClipModel : IDisposable
 
     /// <summary>
     /// All-token image features (spec §2.2 modified forward: post-LN on every token, then visual projection) of
-    /// preprocessed images [B, 3, S, S] (see <see cref="ClipImagePreprocessor"/>): [B, T, P] float32, no gradient.
+    /// preprocessed images [B, 3, <see cref="ImageHeight"/>, <see cref="ImageWidth"/>] (see <see cref="CreatePreprocessor"/>):
+    /// [B, T, P] float32, no gradient.
     /// </summary>
     public Tensor EncodeImageTokens(Tensor images)
     {

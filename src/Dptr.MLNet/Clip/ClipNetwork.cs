@@ -12,7 +12,7 @@ namespace Dptr.MLNet.Clip;
 internal sealed class ClipNetwork : nn.Module
 {
     public ClipTextEncoder TextModel { get; }
-    public ClipVisionEncoder VisionModel { get; }
+    public IClipImageTower VisionModel { get; }
     public Linear TextProjection { get; }
     public Linear VisualProjection { get; }
     public Parameter LogitScale { get; }
@@ -21,12 +21,12 @@ internal sealed class ClipNetwork : nn.Module
     {
         c.Validate();
         TextModel = new ClipTextEncoder(c.Text);
-        VisionModel = new ClipVisionEncoder(c.Vision);
+        VisionModel = c.Vision.Tower == ClipImageTower.WordConvolutional ? new ClipWordImageTower(c.Vision) : new ClipVisionEncoder(c.Vision);
         VisualProjection = nn.Linear(c.Vision.HiddenSize, c.ProjectionDim, hasBias: false);
         TextProjection = nn.Linear(c.Text.HiddenSize, c.ProjectionDim, hasBias: false);
         LogitScale = nn.Parameter(torch.tensor((float)c.LogitScaleInitValue));
         register_module("text_model", TextModel);
-        register_module("vision_model", VisionModel);
+        register_module("vision_model", (nn.Module)VisionModel);
         register_module("visual_projection", VisualProjection);
         register_module("text_projection", TextProjection);
         register_parameter("logit_scale", LogitScale);
@@ -65,6 +65,13 @@ internal sealed class ClipNetwork : nn.Module
         void Normal(Tensor t, double std) => t.normal_(0, std, gen);
         foreach (var (name, p) in named_parameters())
         {
+            if (name.StartsWith("vision_model.stem.", StringComparison.Ordinal))
+            {
+                // The word tower's convolutional stem: BatchNorm/LayerNorm start at 1/0, the rest below (ResetStem).
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+                else if (name.Contains("bn", StringComparison.Ordinal) || name.Contains("norm", StringComparison.Ordinal)) p.FillInPlace(1.0);
+                continue;
+            }
             bool text = name.StartsWith("text_model.", StringComparison.Ordinal);
             int width = text ? c.Text.HiddenSize : c.Vision.HiddenSize;
             int layers = text ? c.Text.NumHiddenLayers : c.Vision.NumHiddenLayers;
@@ -84,5 +91,6 @@ internal sealed class ClipNetwork : nn.Module
             else if (name == "logit_scale") p.FillInPlace(c.LogitScaleInitValue);
             else throw new InvalidOperationException($"No initialiser for CLIP parameter '{name}'.");
         }
+        if (VisionModel is ClipWordImageTower word) word.ResetStem(gen);
     }
 }

@@ -10,7 +10,7 @@ namespace Dptr.MLNet.Clip;
 /// <c>embeddings.position_embedding</c>, <c>pre_layrnorm</c> (HF's spelling), <c>encoder.layers.*</c>, <c>post_layernorm</c>.
 /// <see cref="Forward"/> applies <c>post_layernorm</c> to EVERY token (DPTR's modified forward, spec §2.2).
 /// </summary>
-internal sealed class ClipVisionEncoder : nn.Module
+internal sealed class ClipVisionEncoder : nn.Module, IClipImageTower
 {
     private readonly ClipVisionEmbeddings _embeddings;
     private readonly LayerNorm _preLayerNorm;

@@ -1,10 +1,11 @@
 namespace Dptr.MLNet;
 
 /// <summary>The outcome of <see cref="WordImageClipTrainer.Train"/>.</summary>
-/// <param name="Model">The trained CLIP (with its tokenizer); the caller owns and disposes it.</param>
-/// <param name="DistinctWords">Distinct renderable words used (training plus held out).</param>
-/// <param name="HeldOut">Held-out word images the retrieval accuracy is measured on (0 when too few words).</param>
-/// <param name="RetrievalBefore">Top-1 image→text retrieval accuracy among the held-out pairs before training (NaN when fewer than 2).</param>
-/// <param name="RetrievalAfter">The same after training.</param>
-/// <param name="FinalLoss">Contrastive loss at the last reported step.</param>
-public sealed record WordImageClipResult(ClipModel Model, int DistinctWords, int HeldOut, double RetrievalBefore, double RetrievalAfter, double FinalLoss);
+/// <param name="Model">The trained CLIP (caller disposes).</param>
+/// <param name="TrainingWords">Distinct words the training images and prompts were drawn from.</param>
+/// <param name="HeldOut">Held-out words (never trained on) behind the retrieval report.</param>
+/// <param name="Before">Held-out retrieval before training (the random init), one entry per candidate-set size.</param>
+/// <param name="After">The same after training.</param>
+/// <param name="FinalLoss">Contrastive loss of the last step.</param>
+public sealed record WordImageClipResult(ClipModel Model, int TrainingWords, int HeldOut, IReadOnlyList<ClipRetrieval> Before,
+                                         IReadOnlyList<ClipRetrieval> After, double FinalLoss);

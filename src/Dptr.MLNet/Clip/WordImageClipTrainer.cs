@@ -1,81 +1,73 @@
 using Dptr.MLNet.Data;
+using Microsoft.ML.Data;
+using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dptr.MLNet;
 
 /// <summary>
-/// Trains a small CLIP from nothing — the same text and image towers as the real one, fewer and narrower layers —
-/// contrastively on word images rendered by <see cref="SyntheticTextRenderer"/>, each paired with its DPTR prompt
-/// <c>a photo of a '&lt;word&gt;'</c>, so that its text memory is aligned with images of text (the property DPTR
-/// relies on, spec §1). For machines without downloadable CLIP weights.
+/// Trains a small CLIP from scratch on word images rendered on the fly (<see cref="DataCatalogExtensions.LoadSyntheticText"/>,
+/// never the same image twice) paired with their DPTR prompts <c>a photo of a '&lt;word&gt;'</c>: the embedded default
+/// when no real CLIP weights are available (there is no network). Held-out words (never trained on) measure image→text
+/// and text→image retrieval@1 among 100 and among 1,000 candidates, before and after training.
 /// </summary>
 public static class WordImageClipTrainer
 {
-    /// <summary>Renders, trains and measures held-out retrieval before and after.</summary>
-    /// <param name="words">Words to render (duplicates and words no font can render are dropped).</param>
-    /// <param name="options">Sizes and training settings; null = defaults.</param>
-    /// <param name="cancellationToken">Checked between rendered images and before every step.</param>
-    /// <exception cref="ArgumentOutOfRangeException">An option out of range (the message names it).</exception>
-    /// <exception cref="InvalidDataException">Fewer distinct renderable words than one batch plus the held-out set.</exception>
+    /// <summary>Retrieval candidate-set sizes reported (those the held-out words allow).</summary>
+    public static IReadOnlyList<int> CandidateSizes { get; } = [100, 1000];
+
+    /// <summary>Trains and measures; the caller disposes <see cref="WordImageClipResult.Model"/>.</summary>
+    /// <param name="words">Training words (duplicates and unrenderable words are dropped).</param>
+    /// <param name="options">Sizes and schedule; null: defaults.</param>
+    /// <param name="cancellationToken">Stops between steps (and stops the rendering threads).</param>
+    /// <exception cref="InvalidDataException">Too few distinct renderable words for one batch of distinct words.</exception>
     public static WordImageClipResult Train(IReadOnlyList<string> words, WordImageClipOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(words);
         var s = options ?? new WordImageClipOptions();
         s.Validate();
-        var tokenizer = s.Tokenizer ?? ClipTokenizer.FromMerges(ClipTokenizer.TrainBytePairMerges(words.Select(w => ClipTokenizer.BuildPrompt(w)), s.Merges));
+        var render = s.Render ?? new SyntheticTextOptions { Seed = s.Seed + 1000, StretchProbability = 0.5 };
+        using var renderer = new SyntheticTextRenderer(render);
+        var rng = new Random(s.Seed);
+        var distinct = words.Where(w => !string.IsNullOrWhiteSpace(w) && renderer.CanRender(w)).Distinct(StringComparer.Ordinal).OrderBy(_ => rng.Next()).ToList();
+        int heldOut = Math.Min(s.HeldOutWords, distinct.Count / 5);
+        var held = distinct.Take(heldOut).ToList();
+        var train = distinct.Skip(heldOut).ToList();
+        if (train.Count < s.BatchSize)
+            throw new InvalidDataException($"training a CLIP needs at least {s.BatchSize} distinct renderable training words (batch {s.BatchSize}, {heldOut} held out), got {train.Count} of {words.Count} words");
+
+        // The tokenizer learns its merges from the training prompts only (held-out words stay unseen).
+        var tokenizer = s.Tokenizer ?? ClipTokenizer.FromMerges(ClipTokenizer.TrainBytePairMerges(train.Select(w => ClipTokenizer.BuildPrompt(w)), s.Merges));
+        bool wordTower = s.Tower == ClipImageTower.WordConvolutional;
         var config = ClipConfig.CreateSmall(vocabSize: tokenizer.VocabSize, textWidth: s.Width, visionWidth: s.Width, layers: s.Layers,
-            heads: s.Heads, imageSize: s.ImageSize, patchSize: s.PatchSize);
+            heads: s.Heads, imageSize: wordTower ? s.ImageWidth : s.ImageSize, patchSize: wordTower ? 4 : s.PatchSize, tower: s.Tower);
         var clip = ClipModel.Create(config, s.Seed, tokenizer);
         try
         {
-            using var renderer = new SyntheticTextRenderer(new SyntheticTextOptions { Seed = s.Seed + 1000 });
-            var rng = new Random(s.Seed);
-            var distinct = words.Where(renderer.CanRender).Distinct(StringComparer.Ordinal).OrderBy(_ => rng.Next()).Take(s.Images).ToList();
-            int heldOut = Math.Min(64, distinct.Count / 8);
-            if (distinct.Count - heldOut < s.BatchSize)
-                throw new InvalidDataException($"training a CLIP needs at least {s.BatchSize + heldOut} distinct renderable words (batch {s.BatchSize}), got {distinct.Count}");
-            var pre = new ClipImagePreprocessor(s.ImageSize, ClipResizeMode.Letterbox);
-            var images = new float[distinct.Count][];
+            var pre = clip.CreatePreprocessor();
+            // Held-out images: one render per word, at row indices the training stream never reaches.
+            var heldImages = new float[held.Count][];
             int done = 0;
-            Parallel.For(0, distinct.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            Parallel.For(0, held.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
-                using var bmp = renderer.Render(distinct[i], i);
-                images[i] = pre.ToChw(bmp);
+                using var bmp = renderer.Render(held[i], int.MaxValue - i);
+                heldImages[i] = pre.ToChw(bmp);
                 int d = Interlocked.Increment(ref done);
-                if (d % 64 == 0) lock (images) s.RenderProgress?.Report(d);
+                if (d % 100 == 0) lock (heldImages) s.RenderProgress?.Report(d);
             });
-            s.RenderProgress?.Report(distinct.Count);
+            s.RenderProgress?.Report(held.Count);
+            var heldPrompts = held.Select(w => ClipTokenizer.BuildPrompt(w)).ToArray();
+            var before = Measure(clip, heldImages, heldPrompts, pre);
 
-            int trainCount = distinct.Count - heldOut;
-            int pixels = 3 * s.ImageSize * s.ImageSize;
-            Tensor Stack(IReadOnlyList<int> idx)
-            {
-                var buf = new float[idx.Count * pixels];
-                for (int i = 0; i < idx.Count; i++) Array.Copy(images[idx[i]], 0, buf, i * pixels, pixels);
-                return torch.tensor(buf, [idx.Count, 3, s.ImageSize, s.ImageSize]);
-            }
-            IEnumerable<ClipTrainingBatch> Batches()
-            {
-                var order = new List<int>();
-                while (true)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (order.Count < s.BatchSize) order.AddRange(Enumerable.Range(0, trainCount).OrderBy(_ => rng.Next()));
-                    var idx = order.Take(s.BatchSize).ToList();
-                    order.RemoveRange(0, s.BatchSize);
-                    yield return new ClipTrainingBatch(Stack(idx), idx.Select(i => ClipTokenizer.BuildPrompt(distinct[i])).ToArray());
-                }
-            }
-            var heldIdx = Enumerable.Range(trainCount, heldOut).ToList();
-            var heldPrompts = heldIdx.Select(i => ClipTokenizer.BuildPrompt(distinct[i])).ToArray();
-            double before = heldOut >= 2 ? Retrieval(clip, Stack(heldIdx), heldPrompts) : double.NaN;
-            var last = ClipContrastiveTrainer.Train(clip, Batches(), new ClipContrastiveTrainingOptions
+            var data = new SyntheticDataOptions { Render = render, LowercaseLabels = true };
+            using var stream = new SyntheticTextDataView(train, data, (long)s.Steps * s.BatchSize * 2 + 1024);
+            var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, cancellationToken), new ClipContrastiveTrainingOptions
             {
                 Steps = s.Steps, LearningRate = s.LearningRate, WarmupSteps = Math.Max(1, s.Steps / 10), Seed = s.Seed, ProgressInterval = 5,
             }, s.Progress, cancellationToken);
-            double after = heldOut >= 2 ? Retrieval(clip, Stack(heldIdx), heldPrompts) : double.NaN;
-            return new WordImageClipResult(clip, distinct.Count, heldOut, before, after, last.Loss);
+            var after = Measure(clip, heldImages, heldPrompts, pre);
+            return new WordImageClipResult(clip, train.Count, held.Count, before, after, last.Loss);
         }
         catch
         {
@@ -84,14 +76,66 @@ public static class WordImageClipTrainer
         }
     }
 
-    /// <summary>Top-1 image→text retrieval accuracy (disposes <paramref name="images"/>).</summary>
-    private static double Retrieval(ClipModel clip, Tensor images, string[] prompts)
+    // Batches of distinct words from the stream (a repeated word in a batch would be a false negative).
+    private static IEnumerable<ClipTrainingBatch> Batches(SyntheticTextDataView stream, ClipImagePreprocessor pre, int batchSize, CancellationToken ct)
     {
+        var schema = stream.Schema;
+        using var cursor = stream.GetRowCursor([schema[SyntheticTextDataView.LabelColumn], schema[SyntheticTextDataView.ImageColumn]]);
+        var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(schema[SyntheticTextDataView.LabelColumn]);
+        var getImage = cursor.GetGetter<MLImage>(schema[SyntheticTextDataView.ImageColumn]);
+        int pixels = 3 * pre.ImageHeight * pre.ImageWidth;
+        while (true)
+        {
+            var labels = new List<string>(batchSize);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var buffer = new float[batchSize * pixels];
+            while (labels.Count < batchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (!cursor.MoveNext()) yield break;
+                ReadOnlyMemory<char> label = default;
+                getLabel(ref label);
+                string text = label.ToString();
+                if (!seen.Add(text)) continue;
+                MLImage image = null!;
+                getImage(ref image);
+                using (var bmp = ToBitmap(image)) pre.ToChw(bmp).CopyTo(buffer, labels.Count * pixels);
+                labels.Add(text);
+            }
+            yield return new ClipTrainingBatch(torch.tensor(buffer, [batchSize, 3, pre.ImageHeight, pre.ImageWidth]),
+                labels.Select(l => ClipTokenizer.BuildPrompt(l)).ToArray());
+        }
+    }
+
+    private static SKBitmap ToBitmap(MLImage image)
+    {
+        var type = image.PixelFormat == MLPixelFormat.Bgra32 ? SKColorType.Bgra8888 : SKColorType.Rgba8888;
+        var bmp = new SKBitmap(new SKImageInfo(image.Width, image.Height, type, SKAlphaType.Unpremul));
+        var pixels = image.Pixels;
+        if (pixels.Length != bmp.ByteCount) throw new InvalidDataException($"a rendered image has {pixels.Length} bytes, expected {bmp.ByteCount} ({image.Width}×{image.Height}×4)");
+        System.Runtime.InteropServices.Marshal.Copy(pixels.ToArray(), 0, bmp.GetPixels(), pixels.Length);
+        return bmp;
+    }
+
+    private static List<ClipRetrieval> Measure(ClipModel clip, float[][] images, string[] prompts, ClipImagePreprocessor pre)
+    {
+        var sizes = CandidateSizes.Where(k => k <= images.Length).ToList();
+        if (sizes.Count == 0 && images.Length >= 2) sizes.Add(images.Length);
+        if (sizes.Count == 0) return [];
         using var scope = torch.NewDisposeScope();
-        using var _ = images;
-        var img = nn.functional.normalize(clip.EncodeImagePooled(images), dim: -1);
-        var txt = nn.functional.normalize(clip.EncodeTextPooled(prompts), dim: -1);
-        var best = img.matmul(txt.t()).argmax(1).data<long>().ToArray();
-        return best.Select((b, i) => b == i ? 1.0 : 0.0).Average();
+        int pixels = 3 * pre.ImageHeight * pre.ImageWidth;
+        var imageParts = new List<Tensor>();
+        var textParts = new List<Tensor>();
+        for (int start = 0; start < images.Length; start += 200)
+        {
+            int n = Math.Min(200, images.Length - start);
+            var buffer = new float[n * pixels];
+            for (int i = 0; i < n; i++) images[start + i].CopyTo(buffer, i * pixels);
+            imageParts.Add(clip.EncodeImagePooled(torch.tensor(buffer, [n, 3, pre.ImageHeight, pre.ImageWidth])));
+            textParts.Add(clip.EncodeTextPooled(prompts.Skip(start).Take(n).ToArray()));
+        }
+        var img = torch.cat(imageParts, 0);
+        var txt = torch.cat(textParts, 0);
+        return sizes.Select(k => ClipRetrieval.Measure(img, txt, k)).ToList();
     }
 }

@@ -59,6 +59,13 @@ public sealed class EncoderOptions
     /// </summary>
     public bool NormalizeMemory { get; set; } = true;
 
+    /// <summary>
+    /// Whether the decoder reads the FMU's 26-token memory (true, default: the paper's design) or the encoder's tokens
+    /// directly (false: PARSeq's own design, the "no FMU" ablation of docs/results.md; <see cref="ColumnShortcut"/>
+    /// then has no effect).
+    /// </summary>
+    public bool UseFeatureMergeUnit { get; set; } = true;
+
     /// <summary>The paper's encoder: a 12-layer ViT, 8 heads, patch 4×8, no CTC loss.</summary>
     public static EncoderOptions Paper => new() { Kind = EncoderKind.VisionTransformer, Depth = 12, Heads = 8, CtcLossWeight = 0, ColumnShortcut = false, NormalizeMemory = false };
 
@@ -77,5 +84,6 @@ public sealed class EncoderOptions
         MlpRatio = MlpRatio,
         FmuDropout = FmuDropout,
         NormalizeMemory = NormalizeMemory,
+        UseFeatureMergeUnit = UseFeatureMergeUnit,
     };
 }

@@ -24,6 +24,7 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
     private readonly ModuleList<TransformerEncoderBlock> blocks;
     private readonly LayerNorm norm;
     private readonly EncoderConfig _config;
+    private readonly List<Conv2d> _convs = [];
 
     /// <summary>Tokens produced: one per 4-pixel column.</summary>
     public int TokenCount => _config.ImageWidth / 4;
@@ -37,7 +38,7 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
             throw new ArgumentException($"The convolutional encoder takes 32-pixel-high images whose width is a multiple of 4, got {config.ImageHeight}×{config.ImageWidth}.");
         _config = config;
         int d = config.Dim, c1 = Math.Max(16, d / 4), c2 = Math.Max(32, d / 2);
-        var convs = new List<Conv2d>();
+        var convs = _convs;
         Conv2d Conv(long inC, long outC, (long, long) kernel, (long, long) stride, (long, long) pad)
         {
             var conv = nn.Conv2d(inC, outC, kernel, stride, pad, bias: false);
@@ -54,9 +55,19 @@ internal sealed class ConvolutionalEncoder : nn.Module<Tensor, Tensor>, IImageEn
         pos_embed = new Parameter(empty(1, TokenCount, d));
         blocks = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new TransformerEncoderBlock(d, config.Heads, config.MlpRatio, generator)).ToArray());
         norm = nn.LayerNorm(d, 1e-6);
-        foreach (var conv in convs) WeightInit.KaimingNormalFanOut(conv, generator);
-        WeightInit.TruncNormal(pos_embed, generator);
         RegisterComponents();
+        ResetParameters(generator);
+    }
+
+    /// <summary>
+    /// (Re-)initialises the convolutions (Kaiming normal, fan-out) and the position embedding (truncated normal) from
+    /// <paramref name="generator"/>; BatchNorm and LayerNorm keep their 1/0 start.
+    /// </summary>
+    internal void ResetParameters(Generator generator)
+    {
+        using var _ = torch.no_grad();
+        foreach (var conv in _convs) WeightInit.KaimingNormalFanOut(conv, generator);
+        WeightInit.TruncNormal(pos_embed, generator);
     }
 
     /// <inheritdoc />

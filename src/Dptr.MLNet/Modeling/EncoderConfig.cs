@@ -57,6 +57,9 @@ internal sealed record EncoderConfig
     /// </summary>
     public bool NormalizeMemory { get; init; }
 
+    /// <summary>The FMU merges the visual tokens into the decoder memory (true); false: the decoder reads the encoder tokens.</summary>
+    public bool UseFeatureMergeUnit { get; init; } = true;
+
     /// <summary>Number of visual tokens: ViT (H / patch height) · (W / patch width) = 128 at the defaults; convolutional W / 4 = 32.</summary>
     public int TokenCount => Kind == EncoderKind.VisionTransformer ? ImageHeight / PatchHeight * (ImageWidth / PatchWidth) : ImageWidth / 4;
 

@@ -73,6 +73,12 @@ internal sealed class RecognitionNetwork : nn.Module
 
     private Tensor Merge(Tensor visual)
     {
+        if (!EncoderConfig.UseFeatureMergeUnit)
+        {
+            // The FMU ablation (PARSeq's own design): the decoder attends to the encoder's tokens in reading order.
+            var tokens = _encoder.Sequence(visual);
+            return EncoderConfig.NormalizeMemory ? memory_norm.forward(tokens) : tokens;
+        }
         var memory = fmu.forward(visual);
         if (EncoderConfig.ColumnShortcut)
         {

@@ -96,7 +96,7 @@ public sealed class OrpBank : IDisposable
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        var pre = new ClipImagePreprocessor(clip.ImageSize, options.ResizeMode);
+        var pre = clip.CreatePreprocessor(options.ResizeMode);
         var chunks = new List<Tensor>();
         var names = new List<string>();
         int skipped = 0, done = 0;
@@ -151,7 +151,7 @@ public sealed class OrpBank : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         options ??= new OrpBankOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options.BatchSize));
-        var pre = new ClipImagePreprocessor(clip.ImageSize, options.ResizeMode);
+        var pre = clip.CreatePreprocessor(options.ResizeMode);
         var rng = new Random(seed);
         var chunks = new List<Tensor>();
         var batch = new List<float[]>();
@@ -181,10 +181,10 @@ public sealed class OrpBank : IDisposable
     {
         if (batch.Count == 0) return;
         using var scope = torch.NewDisposeScope();
-        int plane = 3 * clip.ImageSize * clip.ImageSize;
+        int plane = 3 * clip.ImageHeight * clip.ImageWidth;
         var data = new float[batch.Count * plane];
         for (int i = 0; i < batch.Count; i++) batch[i].CopyTo(data, i * plane);
-        var images = torch.tensor(data, [batch.Count, 3, clip.ImageSize, clip.ImageSize]);
+        var images = torch.tensor(data, [batch.Count, 3, clip.ImageHeight, clip.ImageWidth]);
         chunks.Add(clip.EncodeImageTokens(images).to(ScalarType.Float16).cpu().MoveToOuterDisposeScope());
         batch.Clear();
     }

@@ -149,7 +149,7 @@ public sealed class CliVerbsTests
             var run = DptrCli.Run("pretrain", "--clip", Path.Combine(_demoDir, "clip"), "--words", Path.Combine(_demoDir, "data", "words.txt"), "--out", pre,
                 "--steps", "3", "--batch", "16", "--depth", "1", "--validation", "16");
             Assert.AreEqual(0, run.Code, run.ToString());
-            StringAssert.Contains(run.Output, "held-out text word accuracy");
+            StringAssert.Contains(run.Output, "held-out read-back from clean CLIP memories");
             Assert.IsTrue(File.Exists(pre) && File.Exists(Path.Combine(dir, "pre-loss.png")));
 
             // Streaming rendered data: --synthetic needs --steps, and trains like any dataset.

@@ -58,4 +58,32 @@ public sealed class CliClipCommandsTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [TestMethod]
+    public void ClipTrainVerbPrintsAndSavesTheHeldOutRetrieval()
+    {
+        string dir = TestData.NewTempDir();
+        try
+        {
+            string output = Path.Combine(dir, "clip");
+            var run = DptrCli.Run("clip-train", "--out", output, "--word-count", "80", "--held-out", "12", "--steps", "2", "--batch", "8",
+                "--width", "32", "--heads", "2");
+            Assert.AreEqual(0, run.Code, run.ToString());
+            StringAssert.Contains(run.Output, "WordConvolutional image tower");
+            StringAssert.Contains(run.Output, "held-out retrieval@1 among 12 (12 unseen words)");
+            using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, ClipRetrieval.ReportFileName)));
+            Assert.AreEqual(12, report.RootElement.GetProperty("held_out").GetInt32());
+            Assert.AreEqual(2, report.RootElement.GetProperty("steps").GetInt32());
+            var after = report.RootElement.GetProperty("after")[0];
+            Assert.AreEqual(12, after.GetProperty("candidates").GetInt32());
+            Assert.IsTrue(after.GetProperty("image_to_text").GetDouble() is >= 0 and <= 1);
+            using var clip = ClipModel.Load(output);
+            Assert.AreEqual(ClipImageTower.WordConvolutional, clip.Config.Vision.Tower);
+
+            run = DptrCli.Run("clip-train", "--out", output, "--image-width", "30");
+            Assert.AreEqual(2, run.Code, run.ToString());
+            StringAssert.Contains(run.Error, "--image-width (30) must be a multiple of 4");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

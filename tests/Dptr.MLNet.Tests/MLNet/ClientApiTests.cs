@@ -145,18 +145,29 @@ public sealed class ClientApiTests
     [TestMethod]
     public void WordImageClipTrainerTrainsASmallClipAndMeasuresRetrieval()
     {
-        var result = WordImageClipTrainer.Train(TinyModels.Words, new WordImageClipOptions
+        foreach (var tower in new[] { ClipImageTower.WordConvolutional, ClipImageTower.VisionTransformer })
         {
-            Width = 32, Layers = 1, Heads = 2, ImageSize = 32, PatchSize = 8, Steps = 3, BatchSize = 8, Images = 30, Merges = 20,
-        });
-        using var model = result.Model;
-        Assert.AreEqual(30, result.DistinctWords);
-        Assert.AreEqual(3, result.HeldOut);
-        Assert.IsTrue(double.IsFinite(result.FinalLoss), $"loss {result.FinalLoss}");
-        Assert.IsTrue(result.RetrievalAfter is >= 0 and <= 1, $"retrieval {result.RetrievalAfter}");
-        Assert.AreEqual(32, model.MemoryWidth);
-
+            var result = WordImageClipTrainer.Train(TinyModels.Words, new WordImageClipOptions
+            {
+                Width = 32, Layers = 1, Heads = 2, Tower = tower, ImageSize = 32, PatchSize = 8, Steps = 3, BatchSize = 8, HeldOutWords = 5, Merges = 20,
+            });
+            using var model = result.Model;
+            int distinct = TinyModels.Words.Distinct().Count();
+            Assert.AreEqual(Math.Min(5, distinct / 5), result.HeldOut, tower.ToString());
+            Assert.AreEqual(distinct - result.HeldOut, result.TrainingWords, tower.ToString());
+            Assert.IsTrue(double.IsFinite(result.FinalLoss), $"{tower}: loss {result.FinalLoss}");
+            // Fewer held-out words than 100: one group of all of them.
+            Assert.AreEqual(1, result.After.Count, tower.ToString());
+            Assert.AreEqual(result.HeldOut, result.After[0].Candidates, tower.ToString());
+            Assert.IsTrue(result.After[0].ImageToText is >= 0 and <= 1 && result.After[0].TextToImage is >= 0 and <= 1, $"{tower}: {result.After[0]}");
+            Assert.AreEqual(32, model.MemoryWidth);
+            Assert.AreEqual(tower, model.Config.Vision.Tower);
+            Assert.AreEqual(tower == ClipImageTower.WordConvolutional ? 32 : 32, model.ImageHeight);
+            Assert.AreEqual(tower == ClipImageTower.WordConvolutional ? 128 : 32, model.ImageWidth);
+        }
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => WordImageClipTrainer.Train(TinyModels.Words, new WordImageClipOptions { BatchSize = 1 }));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => WordImageClipTrainer.Train(TinyModels.Words, new WordImageClipOptions { ImageWidth = 30 }));
+        StringAssert.Contains(e.Message, "ImageWidth");
     }
 
     [TestMethod]
