@@ -125,12 +125,7 @@ internal static class DemoCommand
             string clipDir = clipFolder ?? Path.Combine(outDir, "clip");
             if (clipFolder is null)
             {
-                var options = new WordImageClipOptions
-                {
-                    // Character tokens (Merges 0) and the convolutional word-image tower: the defaults of WordImageClipOptions.
-                    Width = z.Width, Layers = z.ClipLayers, Heads = 4, Steps = z.ClipSteps, BatchSize = 64, HeldOutWords = z.ClipHeldOut,
-                    Seed = seed, LearningRate = 1e-3, Render = DemoWords.RenderOptions(seed + 1000, natural),
-                };
+                var options = DemoRecipe.Clip(z, seed, natural);
                 string sig = string.Create(CultureInfo.InvariantCulture,
                     $"clip v3 {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges}");
                 if (!_steps.IsDone("clip", sig) || !File.Exists(Path.Combine(clipDir, ClipModel.WeightsFileName)))
@@ -173,13 +168,7 @@ internal static class DemoCommand
         private string Pretrain(IReadOnlyList<string> textWords, ClipModel clip, OrpBank bank)
         {
             string zip = Path.Combine(outDir, "pretrain.zip"), notePath = Path.Combine(outDir, "pretrain.txt");
-            var options = new DptrPretrainOptions
-            {
-                LearningRate = 3e-3, MaxSteps = z.PretrainSteps, BatchSize = z.PretrainBatch, Seed = seed,
-                // 2 permutations (the left-to-right order and its mirror) instead of the paper's 6: a third of the cost,
-                // which a 15-minute CPU demo needs (docs/results.md).
-                Decoder = new DecoderOptions { Depth = 2, Heads = 4, PermutationCount = 2 }, Charset = Charset.FromString(DemoSizes.Symbols),
-            };
+            var options = DemoRecipe.Pretrain(z, seed);
             string sig = string.Create(CultureInfo.InvariantCulture,
                 $"pretrain v4 {DemoSizes.Symbols} {options.Decoder.PermutationCount} {options.LearningRate} {options.MaxSteps} {options.BatchSize} {seed} {options.Decoder.Depth} {options.Decoder.Heads} clip {clip.Fingerprint} bank {_steps.Signature("bank")}");
             string note;
@@ -213,15 +202,9 @@ internal static class DemoCommand
             string pretrainZip = Path.Combine(outDir, "pretrain.zip"), dptrZip = Path.Combine(outDir, "recognizer-dptr.zip");
             bool final = name == "final";
             int steps = final ? z.FinalSteps : z.CompareSteps;
-            var o = new DptrRecognizerOptions
-            {
-                Augmentation = null, // the renderer's own distortions; every image is new
-                LearningRate = 3e-3, WeightDecay = 0.01, GradientClipNorm = 5, WarmupFraction = final ? 0.02 : 0.05,
-                MaxSteps = steps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width, PermutationCount = 2,
-                Charset = Charset.FromString(DemoSizes.Symbols), Encoder = new EncoderOptions { Depth = 0, Heads = 4 },
-            };
+            var o = DemoRecipe.Finetune(z, steps, seed, final);
             // The comparison arms see the same rows (same seed); the final run gets new ones.
-            var data = new SyntheticDataOptions { Render = DemoWords.RenderOptions(seed + (final ? 7 : 0), natural), LowercaseLabels = true };
+            var data = DemoRecipe.FinetuneData(seed, final, natural);
             string sig = string.Create(CultureInfo.InvariantCulture,
                 $"finetune v3 {name} {o.LearningRate} {o.MaxSteps} {o.BatchSize} {seed} {o.Width} {o.Encoder.Depth} {o.Encoder.Heads} {o.PermutationCount} " +
                 $"{(fromPretrained ? "pretrain " + _steps.Signature("pretrain") : "scratch")} {(final ? "from " + _steps.Signature("finetune-dptr") : "")} data {_steps.Signature("data")}");
@@ -266,10 +249,12 @@ internal static class DemoCommand
                 .Select(c => (c.Item1, CurveCsv.Read(Path.Combine(outDir, $"finetune-{c.Item2}-curve.csv")))).ToList();
             var pngs = TrainingCurve.SavePlots(Path.Combine(outDir, "finetune"), "fine-tuning", curves);
             string table = DemoResults.Table(metrics);
+            var comparison = DemoResults.Comparison.From(metrics, curves[0].Item2, curves[1].Item2, z.CompareSteps);
             cli.Say("(7) held-out test set (" + z.TestImages + " rendered images of words unseen in fine-tuning and pre-training):");
             cli.Say(table);
+            if (comparison is not null) cli.Say(comparison.ToString());
             _timings["total"] = total.Elapsed.TotalSeconds;
-            DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote), metrics, table, _timings, pngs);
+            DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote), metrics, table, _timings, pngs, comparison);
         }
 
         /// <summary>(7) The saved model, reloaded in a fresh MLContext, reads a few test images.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Dptr.Cli.Commands;
 
 namespace Dptr.Cli.Demo;
 
@@ -34,8 +35,36 @@ internal static class DemoResults
     }
 
     /// <summary>Writes results.md and results.json into <paramref name="outDir"/> (each atomically).</summary>
+    /// <summary>The DPTR-vs-scratch comparison at equal steps: the test gap and the steps the DPTR run needed to equal the scratch run.</summary>
+    /// <param name="GapPoints">DPTR minus scratch test word accuracy (alnum36), in percentage points.</param>
+    /// <param name="ScratchFinalValidation">The scratch run's last validation word accuracy.</param>
+    /// <param name="DptrStepsToEqual">First validation step at which the DPTR run reached it (null: not within the budget).</param>
+    /// <param name="Steps">Steps of each run.</param>
+    public sealed record Comparison(double GapPoints, double ScratchFinalValidation, long? DptrStepsToEqual, long Steps)
+    {
+        /// <summary>Compares the two runs' test metrics and validation curves.</summary>
+        public static Comparison? From(IReadOnlyDictionary<string, JsonElement> metrics, TrainingCurve dptr, TrainingCurve scratch, long steps)
+        {
+            if (!metrics.TryGetValue("dptr", out var d) || !metrics.TryGetValue("scratch", out var sc) || scratch.LastValidationAccuracy is not double target)
+                return null;
+            double gap = 100 * (d.GetProperty("wordAccuracyAlnum36").GetDouble() - sc.GetProperty("wordAccuracyAlnum36").GetDouble());
+            long? reached = dptr.Reports.FirstOrDefault(r => r.ValidationAccuracy is double a && a >= target)?.Step;
+            return new Comparison(gap, target, reached, steps);
+        }
+
+        /// <summary>Two sentences for the console and results.md.</summary>
+        public override string ToString()
+        {
+            var c = CultureInfo.InvariantCulture;
+            string gap = string.Create(c, $"DPTR − scratch on the test set at {Steps} steps each: {GapPoints:+0.0;-0.0;0.0} points (alnum36 word accuracy). ");
+            return gap + (DptrStepsToEqual is long n
+                ? string.Create(c, $"The DPTR run reached the scratch run's final validation accuracy ({ScratchFinalValidation:P1}) at step {n} of {Steps} ({(double)n / Steps:P0} of the steps).")
+                : string.Create(c, $"The DPTR run did not reach the scratch run's final validation accuracy ({ScratchFinalValidation:P1}) within {Steps} steps."));
+        }
+    }
+
     public static void Write(string outDir, Run run, IReadOnlyDictionary<string, JsonElement> metrics, string table,
-        IReadOnlyDictionary<string, double> timings, IReadOnlyList<string> pngs)
+        IReadOnlyDictionary<string, double> timings, IReadOnlyList<string> pngs, Comparison? comparison = null)
     {
         var z = run.Sizes;
         var md = new StringBuilder();
@@ -48,6 +77,7 @@ internal static class DemoResults
         md.AppendLine(CultureInfo.InvariantCulture, $"- Pre-training: {z.PretrainSteps} steps × {z.PretrainBatch} words; {run.PretrainNote}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: DPTR vs from scratch, {z.CompareSteps} steps × {z.FinetuneBatch} images each, same seed and images; then the DPTR model trained on for {z.FinalSteps} steps (\"final\"). Convolutional encoder, {z.Width} wide.").AppendLine();
         md.AppendLine(table).AppendLine();
+        if (comparison is not null) md.AppendLine(comparison.ToString()).AppendLine();
         md.AppendLine("Curves: " + string.Join(", ", pngs.Select(p => $"![{Path.GetFileName(p)}]({Path.GetFileName(p)})"))).AppendLine();
         md.AppendLine("Timings (s): " + string.Join(", ", timings.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Value:F0}"))));
         AtomicText.WriteAllText(Path.Combine(outDir, "results.md"), md.ToString());
@@ -67,6 +97,16 @@ internal static class DemoResults
                 m.WriteTo(w);
             }
             w.WriteEndObject();
+            if (comparison is not null)
+            {
+                w.WriteStartObject("comparison");
+                w.WriteNumber("steps", comparison.Steps);
+                w.WriteNumber("gapPoints", Math.Round(comparison.GapPoints, 2));
+                w.WriteNumber("scratchFinalValidation", comparison.ScratchFinalValidation);
+                if (comparison.DptrStepsToEqual is long n) w.WriteNumber("dptrStepsToEqual", n);
+                else w.WriteNull("dptrStepsToEqual");
+                w.WriteEndObject();
+            }
             w.WriteStartObject("seconds");
             foreach (var (k, v) in timings) w.WriteNumber(k, Math.Round(v, 1));
             w.WriteEndObject();

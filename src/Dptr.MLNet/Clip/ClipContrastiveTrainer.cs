@@ -18,7 +18,17 @@ public static class ClipContrastiveTrainer
     /// <returns>The report of the last step.</returns>
     /// <exception cref="ArgumentException">A batch has mismatched sizes or fewer than 2 pairs.</exception>
     public static ClipTrainingProgress Train(ClipModel model, IEnumerable<ClipTrainingBatch> batches, ClipContrastiveTrainingOptions? options = null,
-                                             IProgress<ClipTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+                                             IProgress<ClipTrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(model, batches, options, progress, cancellationToken, auxiliary: null);
+
+    /// <summary>
+    /// Contrastive training plus an optional auxiliary loss on the image tokens (<paramref name="auxiliary"/>: the
+    /// projected image tokens [B, T, P] and the batch → a scalar loss or null, with its own extra parameters, which are
+    /// optimised alongside CLIP's but not part of it).
+    /// </summary>
+    internal static ClipTrainingProgress Train(ClipModel model, IEnumerable<ClipTrainingBatch> batches, ClipContrastiveTrainingOptions? options,
+                                               IProgress<ClipTrainingProgress>? progress, CancellationToken cancellationToken,
+                                               (Func<Tensor, ClipTrainingBatch, Tensor?> Loss, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters)? auxiliary)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
@@ -35,6 +45,8 @@ public static class ClipContrastiveTrainer
             new(named.Where(p => Decays(p.name)).Select(p => p.parameter), o.WeightDecay),
             new(named.Where(p => !Decays(p.name)).Select(p => p.parameter), 0.0),
         };
+        if (auxiliary is { } aux) groups.Add(new(aux.Parameters, o.WeightDecay));
+        var clipped = named.Select(p => p.parameter).Concat(auxiliary?.Parameters ?? []).ToList();
         using var optimizer = new AdamW(groups, o.LearningRate, beta1: 0.9, beta2: 0.98, epsilon: 1e-6);
         double LrAt(int step)
         {
@@ -66,17 +78,19 @@ public static class ClipContrastiveTrainer
                     optimizer.ZeroGrad();
                     var ids = model.Tokenize(batch.Prompts);
                     var text = net.EncodeText(ids).Pooled;
-                    var image = net.EncodeImageTokens(batch.Images.to(model.Device)).select(1, 0);
+                    var tokens = net.EncodeImageTokens(batch.Images.to(model.Device));
+                    var image = tokens.select(1, 0);
                     text = nn.functional.normalize(text, dim: -1);
                     image = nn.functional.normalize(image, dim: -1);
                     var logits = image.matmul(text.t()).mul(net.LogitScale.exp()); // [B images, B texts]
                     var target = TensorMath.Arange(b, ScalarType.Int64, model.Device);
-                    var loss = nn.functional.cross_entropy(logits, target).Plus(nn.functional.cross_entropy(logits.t(), target)).Times(0.5);
+                    var contrastive = nn.functional.cross_entropy(logits, target).Plus(nn.functional.cross_entropy(logits.t(), target)).Times(0.5);
+                    var loss = auxiliary?.Loss(tokens, batch) is { } extra ? contrastive.Plus(extra) : contrastive;
                     loss.backward();
-                    if (o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(named.Select(p => p.parameter), o.GradientClipNorm);
+                    if (o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(clipped, o.GradientClipNorm);
                     optimizer.Step();
                     using (torch.no_grad()) net.LogitScale.ClampInPlace(0, o.MaxLogitScale);
-                    lossValue = loss.item<float>();
+                    lossValue = contrastive.item<float>(); // the contrastive part (comparable with or without an auxiliary loss)
                 }
                 step++;
                 last = new ClipTrainingProgress(step, o.Steps, lossValue, lr, Math.Exp(net.LogitScale.item<float>()),

@@ -11,5 +11,16 @@ namespace Dptr.MLNet;
 public sealed record ClipTrainingBatch(Tensor Images, IReadOnlyList<string> Prompts) : IDisposable
 {
     /// <summary>Disposes <see cref="Images"/>.</summary>
-    public void Dispose() => Images.Dispose();
+    /// <summary>
+    /// Per-column character targets [B, columns] of the word images (class ids, 0 between characters, -100 for rows
+    /// without known positions) for the word tower's auxiliary character loss; null: none.
+    /// </summary>
+    internal Tensor? ColumnTargets { get; init; }
+
+    /// <summary>Releases the image (and target) tensors.</summary>
+    public void Dispose()
+    {
+        Images.Dispose();
+        ColumnTargets?.Dispose();
+    }
 }

@@ -46,6 +46,15 @@ public sealed class WordImageClipOptions
     /// <summary>Patch side of the vision transformer tower; must divide <see cref="ImageSize"/>. Default 8.</summary>
     public int PatchSize { get; set; } = 8;
 
+    /// <summary>
+    /// Weight of an auxiliary character loss on the word tower (ours, not CLIP's objective): a linear head on the
+    /// column tokens classifies each column's character at the positions the renderer drew them (as the recognizer's
+    /// CTC head is trained), so the tower learns to see characters within a CPU budget and the contrastive loss
+    /// aligns what it sees. The head is discarded after training (not part of the saved CLIP). 0: contrastive only.
+    /// Default 1. Ignored by the vision transformer tower.
+    /// </summary>
+    public double CharacterLossWeight { get; set; } = 1.0;
+
     /// <summary>Optimizer steps. Default 300.</summary>
     public int Steps { get; set; } = 300;
 
@@ -86,6 +95,8 @@ public sealed class WordImageClipOptions
             throw new ArgumentOutOfRangeException(nameof(PatchSize), PatchSize, $"PatchSize must be ≥ 1 and divide ImageSize ({ImageSize})");
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Steps must be ≥ 1");
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be ≥ 2");
+        if (!(CharacterLossWeight >= 0) || double.IsInfinity(CharacterLossWeight))
+            throw new ArgumentOutOfRangeException(nameof(CharacterLossWeight), CharacterLossWeight, "CharacterLossWeight must be a finite number ≥ 0");
         if (HeldOutWords < 0) throw new ArgumentOutOfRangeException(nameof(HeldOutWords), HeldOutWords, "HeldOutWords must be ≥ 0");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a finite number > 0");
         if (Tokenizer is null && Merges < 0) throw new ArgumentOutOfRangeException(nameof(Merges), Merges, "Merges must be ≥ 0");

@@ -1,4 +1,5 @@
 using Dptr.MLNet.Data;
+using Dptr.MLNet.Modeling;
 using Microsoft.ML.Data;
 using SkiaSharp;
 using TorchSharp;
@@ -62,10 +63,28 @@ public static class WordImageClipTrainer
 
             var data = new SyntheticDataOptions { Render = render, LowercaseLabels = true };
             using var stream = new SyntheticTextDataView(train, data, (long)s.Steps * s.BatchSize * 2 + 1024);
-            var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, cancellationToken), new ClipContrastiveTrainingOptions
+            // The auxiliary character head (word tower only): classes 0 = between characters, then every character of the data.
+            var characters = wordTower && s.CharacterLossWeight > 0
+                ? train.SelectMany(w => w.ToLowerInvariant()).Concat("0123456789").Distinct().Order().ToArray()
+                : null;
+            using var head = characters is null ? null : nn.Linear(s.Width, characters.Length + 1);
+            if (head is not null)
             {
-                Steps = s.Steps, LearningRate = s.LearningRate, WarmupSteps = Math.Max(1, s.Steps / 10), Seed = s.Seed, ProgressInterval = 5,
-            }, s.Progress, cancellationToken);
+                using var generator = new Generator((ulong)s.Seed + 77);
+                WeightInit.TruncNormal(head, generator);
+            }
+            var classOf = characters?.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i + 1);
+            using var weight = TensorMath.Constant(s.CharacterLossWeight);
+            (Func<Tensor, ClipTrainingBatch, Tensor?>, IReadOnlyList<TorchSharp.Modules.Parameter>)? auxiliary = head is null ? null : (
+                (tokens, batch) => batch.ColumnTargets is null ? null
+                    : nn.functional.cross_entropy(head.forward(tokens.narrow(1, 1, tokens.shape[1] - 1)).flatten(0, 1),
+                                                  batch.ColumnTargets.to(tokens.device).flatten(), ignore_index: -100).mul(weight),
+                head.parameters().ToList());
+            var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, classOf, config.Vision.NumTokens - 1, cancellationToken),
+                new ClipContrastiveTrainingOptions
+                {
+                    Steps = s.Steps, LearningRate = s.LearningRate, WarmupSteps = Math.Max(1, s.Steps / 10), Seed = s.Seed, ProgressInterval = 5,
+                }, s.Progress, cancellationToken, auxiliary);
             var after = Measure(clip, heldImages, heldPrompts, pre);
             return new WordImageClipResult(clip, train.Count, held.Count, before, after, last.Loss);
         }
@@ -77,16 +96,21 @@ public static class WordImageClipTrainer
     }
 
     // Batches of distinct words from the stream (a repeated word in a batch would be a false negative).
-    private static IEnumerable<ClipTrainingBatch> Batches(SyntheticTextDataView stream, ClipImagePreprocessor pre, int batchSize, CancellationToken ct)
+    // With classOf: also the per-column character targets (from the rendered character centres) for the auxiliary loss.
+    private static IEnumerable<ClipTrainingBatch> Batches(SyntheticTextDataView stream, ClipImagePreprocessor pre, int batchSize,
+                                                          Dictionary<char, long>? classOf, int columns, CancellationToken ct)
     {
         var schema = stream.Schema;
-        using var cursor = stream.GetRowCursor([schema[SyntheticTextDataView.LabelColumn], schema[SyntheticTextDataView.ImageColumn]]);
+        using var cursor = stream.GetRowCursor(schema);
         var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(schema[SyntheticTextDataView.LabelColumn]);
         var getImage = cursor.GetGetter<MLImage>(schema[SyntheticTextDataView.ImageColumn]);
+        var getCenters = cursor.GetGetter<VBuffer<float>>(schema[SyntheticTextDataView.CentersColumn]);
         int pixels = 3 * pre.ImageHeight * pre.ImageWidth;
         while (true)
         {
             var labels = new List<string>(batchSize);
+            var ids = new List<long[]>(batchSize);
+            var centers = new List<float[]?>(batchSize);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             var buffer = new float[batchSize * pixels];
             while (labels.Count < batchSize)
@@ -101,9 +125,20 @@ public static class WordImageClipTrainer
                 getImage(ref image);
                 using (var bmp = ToBitmap(image)) pre.ToChw(bmp).CopyTo(buffer, labels.Count * pixels);
                 labels.Add(text);
+                if (classOf is not null)
+                {
+                    VBuffer<float> c = default;
+                    getCenters(ref c);
+                    bool known = text.All(classOf.ContainsKey);
+                    ids.Add(known ? text.Select(ch => classOf[ch]).ToArray() : []);
+                    centers.Add(known ? c.DenseValues().ToArray() : null);
+                }
             }
             yield return new ClipTrainingBatch(torch.tensor(buffer, [batchSize, 3, pre.ImageHeight, pre.ImageWidth]),
-                labels.Select(l => ClipTokenizer.BuildPrompt(l)).ToArray());
+                labels.Select(l => ClipTokenizer.BuildPrompt(l)).ToArray())
+            {
+                ColumnTargets = classOf is null ? null : Modeling.RecognitionNetwork.FrameTargets(ids, centers, columns),
+            };
         }
     }
 

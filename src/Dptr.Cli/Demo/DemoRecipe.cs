@@ -1,0 +1,41 @@
+using Dptr.MLNet;
+using Dptr.MLNet.Data;
+using Dptr.MLNet.Modeling;
+
+namespace Dptr.Cli.Demo;
+
+/// <summary>
+/// The demo's training settings in one place, so <c>dptr demo</c> and <c>dptr study</c> train with exactly the same
+/// recipe (docs/results.md).
+/// </summary>
+internal static class DemoRecipe
+{
+    /// <summary>The small CLIP: character tokens and the convolutional word-image tower (the defaults of <see cref="WordImageClipOptions"/>).</summary>
+    public static WordImageClipOptions Clip(DemoSizes z, int seed, string? natural) => new()
+    {
+        Width = z.Width, Layers = z.ClipLayers, Heads = 4, Steps = z.ClipSteps, BatchSize = 64, HeldOutWords = z.ClipHeldOut,
+        Seed = seed, LearningRate = 1e-3, Render = DemoWords.RenderOptions(seed + 1000, natural),
+    };
+
+    /// <summary>Text-only pre-training of the decoder (<paramref name="kind"/>: PARSeq, or the autoregressive ablation).</summary>
+    public static DptrPretrainOptions Pretrain(DemoSizes z, int seed, DecoderKind kind = DecoderKind.Parseq) => new()
+    {
+        LearningRate = 3e-3, MaxSteps = z.PretrainSteps, BatchSize = z.PretrainBatch, Seed = seed,
+        // 2 permutations (the left-to-right order and its mirror) instead of the paper's 6: a third of the cost,
+        // which a 15-minute CPU demo needs (docs/results.md).
+        Decoder = new DecoderOptions { Kind = kind, Depth = 2, Heads = 4, PermutationCount = 2 }, Charset = Charset.FromString(DemoSizes.Symbols),
+    };
+
+    /// <summary>Fine-tuning: the CPU recognizer (convolutional encoder, CTC head by character positions, FMU + column shortcut).</summary>
+    public static DptrRecognizerOptions Finetune(DemoSizes z, int steps, int seed, bool final) => new()
+    {
+        Augmentation = null, // the renderer's own distortions; every image is new
+        LearningRate = 3e-3, WeightDecay = 0.01, GradientClipNorm = 5, WarmupFraction = final ? 0.02 : 0.05,
+        MaxSteps = steps, BatchSize = z.FinetuneBatch, Seed = seed, Width = z.Width, PermutationCount = 2,
+        Charset = Charset.FromString(DemoSizes.Symbols), Encoder = new EncoderOptions { Depth = 0, Heads = 4 },
+    };
+
+    /// <summary>The fine-tuning images: rendered on the fly; the comparison arms share a seed, the final run gets new rows.</summary>
+    public static SyntheticDataOptions FinetuneData(int seed, bool final, string? natural) =>
+        new() { Render = DemoWords.RenderOptions(seed + (final ? 7 : 0), natural), LowercaseLabels = true };
+}
