@@ -80,7 +80,7 @@ internal static class Program
                  {
                      DemoCommand.Create(cli), SynthCommand.Create(cli), TokenizeCommand.Create(cli), ClipTrainCommand.Create(cli),
                      BankCommand.Create(cli), PretrainCommand.Create(cli), FinetuneCommand.Create(cli), EvalCommand.Create(cli),
-                     RecognizeCommand.Create(cli), BenchCommand.Create(cli),
+                     RecognizeCommand.Create(cli), BenchCommand.Create(cli), StudyCommand.Create(cli),
                  })
             root.Add(verb);
         return root;

@@ -254,7 +254,7 @@ internal static class DemoCommand
             cli.Say(table);
             if (comparison is not null) cli.Say(comparison.ToString());
             _timings["total"] = total.Elapsed.TotalSeconds;
-            DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote), metrics, table, _timings, pngs, comparison);
+            DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote, seed), metrics, table, _timings, pngs, comparison);
         }
 
         /// <summary>(7) The saved model, reloaded in a fresh MLContext, reads a few test images.</summary>

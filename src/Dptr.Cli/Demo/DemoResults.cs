@@ -9,7 +9,7 @@ namespace Dptr.Cli.Demo;
 internal static class DemoResults
 {
     /// <summary>What the run was, for the header of results.md and results.json.</summary>
-    public sealed record Run(DemoSizes Sizes, bool Quick, string? NaturalImages, string? Clip, string WordsSource, string PretrainNote);
+    public sealed record Run(DemoSizes Sizes, bool Quick, string? NaturalImages, string? Clip, string WordsSource, string PretrainNote, int Seed);
 
     private static readonly (string Key, string Header)[] Columns =
     [
@@ -87,6 +87,7 @@ internal static class DemoResults
         {
             w.WriteStartObject();
             w.WriteBoolean("quick", run.Quick);
+            w.WriteNumber("seed", run.Seed);
             w.WriteString("words", run.WordsSource);
             w.WriteString("orpImages", run.NaturalImages ?? "generated");
             w.WriteString("clip", run.Clip ?? "trained");

@@ -74,11 +74,11 @@ public static class WordImageClipTrainer
                 WeightInit.TruncNormal(head, generator);
             }
             var classOf = characters?.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i + 1);
-            using var weight = TensorMath.Constant(s.CharacterLossWeight);
+            var weight = TensorMath.Constant(s.CharacterLossWeight); // shared and rooted: never disposed
             (Func<Tensor, ClipTrainingBatch, Tensor?>, IReadOnlyList<TorchSharp.Modules.Parameter>)? auxiliary = head is null ? null : (
                 (tokens, batch) => batch.ColumnTargets is null ? null
                     : nn.functional.cross_entropy(head.forward(tokens.narrow(1, 1, tokens.shape[1] - 1)).flatten(0, 1),
-                                                  batch.ColumnTargets.to(tokens.device).flatten(), ignore_index: -100).mul(weight),
+                                                  batch.ColumnTargets.to(tokens.device).flatten(), ignore_index: -100).Times(weight),
                 head.parameters().ToList());
             var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, classOf, config.Vision.NumTokens - 1, cancellationToken),
                 new ClipContrastiveTrainingOptions

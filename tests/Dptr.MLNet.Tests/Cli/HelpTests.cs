@@ -6,7 +6,7 @@ namespace Dptr.MLNet.Tests.Cli;
 [TestClass]
 public sealed class HelpTests
 {
-    private static readonly string[] Verbs = ["demo", "synth", "tokenize", "clip-train", "bank", "pretrain", "finetune", "eval", "recognize", "bench"];
+    private static readonly string[] Verbs = ["demo", "synth", "tokenize", "clip-train", "bank", "pretrain", "finetune", "eval", "recognize", "bench", "study"];
 
     [TestMethod]
     public void RootHelpListsEveryVerb()
