@@ -8,6 +8,8 @@ using Dptr.MLNet;
 using Dptr.MLNet.Data;
 using Dptr.MLNet.Modeling;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace Dptr.Cli.Demo;
 
@@ -27,7 +29,7 @@ internal static class StudyCommand
         var demo = CliOptions.RequiredPath("--demo", "a finished full `dptr demo` folder (its data, clip/, orp-bank, pretrain.zip are reused)");
         var external = CliOptions.Path("--external", "an external labelled set (folder with labels.tsv) to evaluate every run on as well");
         var output = CliOptions.Path("--out", "study folder; finished runs there are reused [default: <demo>/study]");
-        var sizes = CliOptions.Text("--sizes", "labelled set sizes (fixed images), comma-separated [default: 500,2000,10000]", "list");
+        var sizes = CliOptions.Text("--sizes", "labelled set sizes (fixed images) and/or 'stream' (every image new), comma-separated [default: 500,2000,10000,stream]", "list");
         var steps = CliOptions.OptionalInt("--steps", "optimizer steps of every run [default: the demo's comparison steps]", min: 1);
         var noAblations = CliOptions.Flag("--no-ablations", "skip the ORP / FMU / decoder ablations");
         var command = new Command("study", "Low-data study: DPTR decoder vs from scratch on 500 / 2,000 / 10,000 labelled images and the stream, with ablations.")
@@ -42,25 +44,31 @@ internal static class StudyCommand
             string? externalDir = p.GetValue(external);
             if (externalDir is not null && !File.Exists(Path.Combine(externalDir, RecognitionDataset.LabelsFileName)))
                 throw new CliUsageException($"--external '{externalDir}' has no {RecognitionDataset.LabelsFileName}");
-            var sizeList = ParseSizes(p.GetValue(sizes) ?? "500,2000,10000");
+            var (sizeList, stream) = ParseSizes(p.GetValue(sizes) ?? "500,2000,10000,stream");
             string outDir = OutputPaths.CheckFolder(p.GetValue(output) ?? Path.Combine(demoDir, "study"), "--out");
-            new Study(cli, demoDir, outDir, externalDir, sizeList, p.GetValue(steps), !p.GetValue(noAblations)).Run();
+            new Study(cli, demoDir, outDir, externalDir, sizeList, stream, p.GetValue(steps), !p.GetValue(noAblations)).Run();
             return 0;
         });
         return command;
     }
 
-    private static List<int> ParseSizes(string text)
+    private static (List<int> Sizes, bool Stream) ParseSizes(string text)
     {
         var list = new List<int>();
+        bool stream = false;
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            if (part.Equals("stream", StringComparison.OrdinalIgnoreCase))
+            {
+                stream = true;
+                continue;
+            }
             if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) || n < 32)
-                throw new CliUsageException($"--sizes: '{part}' is not a whole number ≥ 32 (one batch)");
+                throw new CliUsageException($"--sizes: '{part}' is not a whole number ≥ 32 (one batch) or 'stream'");
             list.Add(n);
         }
-        if (list.Count == 0) throw new CliUsageException("--sizes: give at least one size, e.g. 500,2000");
-        return list;
+        if (list.Count == 0 && !stream) throw new CliUsageException("--sizes: give at least one size, e.g. 500,2000,stream");
+        return (list, stream);
     }
 
     /// <summary>One fine-tuning run of the study.</summary>
@@ -69,7 +77,7 @@ internal static class StudyCommand
     /// <summary>A run's outcome.</summary>
     private sealed record Outcome(Arm Arm, double Test, double? External, TrainingCurve Curve);
 
-    private sealed class Study(CliContext cli, string demoDir, string outDir, string? externalDir, IReadOnlyList<int> sizes, int? stepsOption, bool ablations)
+    private sealed class Study(CliContext cli, string demoDir, string outDir, string? externalDir, IReadOnlyList<int> sizes, bool stream, int? stepsOption, bool ablations)
     {
         private readonly StepCache _steps = new(Path.Combine(outDir, ".steps"));
         private readonly DemoSizes _z = DemoSizes.Full;
@@ -86,7 +94,7 @@ internal static class StudyCommand
             }
             int steps = stepsOption ?? _z.CompareSteps;
             var words = File.ReadAllLines(Path.Combine(demoDir, "data", "words.txt"));
-            int middle = sizes.Contains(2000) ? 2000 : sizes[sizes.Count / 2];
+            int middle = sizes.Contains(2000) ? 2000 : sizes.Count > 0 ? sizes[sizes.Count / 2] : 2000;
             var conv = new EncoderOptions { Depth = 0, Heads = 4 };
             var arms = new List<Arm>();
             foreach (int n in sizes)
@@ -94,9 +102,12 @@ internal static class StudyCommand
                 arms.Add(new Arm($"n{n}-dptr", $"{n:N0} images", "DPTR decoder", n, "pretrain", conv, DecoderKind.Parseq));
                 arms.Add(new Arm($"n{n}-scratch", $"{n:N0} images", "from scratch", n, null, conv, DecoderKind.Parseq));
             }
-            arms.Add(new Arm("stream-dptr", "stream", "DPTR decoder", null, "pretrain", conv, DecoderKind.Parseq));
-            arms.Add(new Arm("stream-scratch", "stream", "from scratch", null, null, conv, DecoderKind.Parseq));
-            if (ablations)
+            if (stream)
+            {
+                arms.Add(new Arm("stream-dptr", "stream", "DPTR decoder", null, "pretrain", conv, DecoderKind.Parseq));
+                arms.Add(new Arm("stream-scratch", "stream", "from scratch", null, null, conv, DecoderKind.Parseq));
+            }
+            if (ablations && sizes.Count > 0)
             {
                 string g = $"{middle:N0} images, ablation";
                 arms.Add(new Arm($"n{middle}-dptr-no-orp", g, "DPTR decoder pre-trained without ORP", middle, "pretrain-no-orp", conv, DecoderKind.Parseq));
@@ -166,8 +177,8 @@ internal static class StudyCommand
                 // repeat the same images, shuffled); the stream: every image new, as in the demo.
                 var view = ml.Data.LoadSyntheticText(words, data, arm.LabelledImages ?? (long)steps * _z.FinetuneBatch);
                 using var stopRendering = (IDisposable)view;
-                IDataView train = arm.LabelledImages is null ? view : ml.Data.Cache(view);
                 if (arm.LabelledImages is int n) cli.Say($"  rendering the {n:N0} labelled images once");
+                IDataView train = arm.LabelledImages is null ? view : Materialize(ml, view);
                 var validation = RecognitionDataset.Load(ml, Path.Combine(demoDir, "data", "validation"));
                 ITransformer? source = pre.Length > 0 ? DptrModelFile.Load(ml, pre, out _) : null;
                 var curve = new TrainingCurve();
@@ -193,6 +204,49 @@ internal static class StudyCommand
             cli.Say(string.Create(CultureInfo.InvariantCulture,
                 $"  {arm.Key}: test {outcome.Test:P1}{(outcome.External is double e ? $", external {e:P1}" : "")}, final validation {outcome.Curve.LastValidationAccuracy:P1}"));
             return outcome;
+        }
+
+        /// <summary>A labelled set held in memory (label, image, character centres), so every epoch sees the same images, shuffled.</summary>
+        private static IDataView Materialize(MLContext ml, IDataView view)
+        {
+            var rows = new List<FixedRow>();
+            using var cursor = view.GetRowCursor(view.Schema);
+            var label = cursor.GetGetter<ReadOnlyMemory<char>>(view.Schema["Label"]);
+            var image = cursor.GetGetter<MLImage>(view.Schema["Image"]);
+            var centers = cursor.GetGetter<VBuffer<float>>(view.Schema["CharacterCenters"]);
+            while (cursor.MoveNext())
+            {
+                ReadOnlyMemory<char> l = default;
+                MLImage i = null!;
+                VBuffer<float> c = default;
+                label(ref l);
+                image(ref i);
+                centers(ref c);
+                rows.Add(new FixedRow(i) { Label = l.ToString(), CharacterCenters = c.DenseValues().ToArray() });
+            }
+            return ml.Data.LoadFromEnumerable(rows);
+        }
+
+        /// <summary>
+        /// One fixed image, kept as pixels: every read makes a new <see cref="MLImage"/>, because ML.NET's image
+        /// transforms dispose the images they consume (the next epoch would find them disposed).
+        /// </summary>
+        private sealed class FixedRow(MLImage source)
+        {
+            private readonly byte[] _pixels = source.Pixels.ToArray();
+            private readonly int _width = source.Width, _height = source.Height;
+            private readonly MLPixelFormat _format = source.PixelFormat;
+
+            public string Label { get; set; } = "";
+
+            [ImageType(32, 128)]
+            public MLImage Image
+            {
+                get => MLImage.CreateFromPixels(_width, _height, _format, _pixels);
+                set { }
+            }
+
+            public float[] CharacterCenters { get; set; } = [];
         }
 
         private void Report(IReadOnlyList<Outcome> outcomes, int steps)

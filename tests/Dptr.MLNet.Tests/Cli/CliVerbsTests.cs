@@ -56,6 +56,14 @@ public sealed class CliVerbsTests
             }
         }
 
+        // The comparison at equal steps: the gap and the steps-to-equal figure, on the console, in results.md and .json.
+        StringAssert.Contains(_demoOutput, $"DPTR − scratch on the test set at {DemoSizes.Quick.CompareSteps} steps each:");
+        var comparison = doc.RootElement.GetProperty("comparison");
+        Assert.AreEqual(DemoSizes.Quick.CompareSteps, comparison.GetProperty("steps").GetInt32());
+        double gap = 100 * (models.GetProperty("dptr").GetProperty("wordAccuracyAlnum36").GetDouble() - models.GetProperty("scratch").GetProperty("wordAccuracyAlnum36").GetDouble());
+        Assert.AreEqual(Math.Round(gap, 2), comparison.GetProperty("gapPoints").GetDouble(), 1e-9);
+        Assert.AreEqual(1, doc.RootElement.GetProperty("seed").GetInt32());
+
         // The table in results.md and on the console: both rows, five numbers each in [0, 1].
         string md = File.ReadAllText(Path.Combine(_demoDir, "results.md"));
         foreach (var row in new[] { "| DPTR (pre-trained decoder) |", "| from scratch |", "| DPTR, trained on (final) |" })
@@ -133,6 +141,50 @@ public sealed class CliVerbsTests
         run = DptrCli.Run("eval", "--model", ModelZip, "--data", TestImagesDir);
         Assert.AreEqual(0, run.Code, run.ToString());
         StringAssert.Contains(run.Output, "Word accuracy (exact)");
+    }
+
+    [TestMethod]
+    public void StudyVerbComparesDptrAndScratchOnAFixedSetAndTheStreamAndResumes()
+    {
+        string dir = TestData.NewTempDir();
+        try
+        {
+            string study = Path.Combine(dir, "study");
+            var run = DptrCli.Run("study", "--demo", _demoDir, "--out", study, "--steps", "4", "--sizes", "64,stream", "--no-ablations", "--external", TestImagesDir);
+            Assert.AreEqual(0, run.Code, run.ToString());
+            StringAssert.Contains(run.Output, "rendering the 64 labelled images once");
+            string md = File.ReadAllText(Path.Combine(study, "study.md"));
+            foreach (var row in new[] { "| 64 images | DPTR decoder |", "| 64 images | from scratch |", "| stream | DPTR decoder |", "| stream | from scratch |" })
+                StringAssert.Contains(md, row);
+            StringAssert.Contains(md, " pts |"); // the DPTR − scratch gap
+            using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(study, "study.json"))))
+            {
+                var runs = doc.RootElement.EnumerateArray().ToList();
+                Assert.AreEqual(4, runs.Count);
+                foreach (var r in runs)
+                {
+                    double test = r.GetProperty("test").GetDouble(), external = r.GetProperty("external").GetDouble();
+                    Assert.IsTrue(test is >= 0 and <= 1 && external is >= 0 and <= 1, r.ToString());
+                    // The "external" set here is the demo's test folder itself: the same number.
+                    Assert.AreEqual(test, external, 1e-12, r.ToString());
+                    Assert.IsTrue(r.GetProperty("validation").GetArrayLength() >= 1, r.ToString());
+                }
+            }
+            Assert.IsTrue(Directory.GetFiles(study, "curves-*.png").Length >= 2);
+
+            // A second run reuses every finished run.
+            run = DptrCli.Run("study", "--demo", _demoDir, "--out", study, "--steps", "4", "--sizes", "64,stream", "--no-ablations", "--external", TestImagesDir);
+            Assert.AreEqual(0, run.Code, run.ToString());
+            Assert.IsFalse(run.Output.Contains("rendering the", StringComparison.Ordinal), run.Output);
+
+            run = DptrCli.Run("study", "--demo", _demoDir, "--sizes", "10");
+            Assert.AreEqual(2, run.Code, run.ToString());
+            StringAssert.Contains(run.Error, "'10' is not a whole number ≥ 32 (one batch) or 'stream'");
+            run = DptrCli.Run("study", "--demo", dir);
+            Assert.AreEqual(2, run.Code, run.ToString());
+            StringAssert.Contains(run.Error, "is not a finished demo folder");
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [TestMethod]
