@@ -113,6 +113,16 @@ public sealed class SyntheticTextOptions
     /// </summary>
     public double MaxHorizontalMargin { get; set; } = 0.18;
 
+    /// <summary>
+    /// Probability that the vertical crop follows the font's line box (ascent to descent, as a text-line crop or a
+    /// typesetter's label has it) instead of the ink, so x-height letters keep their place and size in the frame
+    /// whether or not the word has ascenders or descenders. Default 0 (always crop at the ink).
+    /// </summary>
+    public double LineBoxCropProbability { get; set; }
+
+    /// <summary>Probability that the finished image is turned to grey (luminance in all three channels; default 0).</summary>
+    public double GrayscaleProbability { get; set; }
+
     /// <summary>Lightest font weight used (default 350: hairline, extra-light and light faces give strokes thinner than a
     /// pixel at 32 px and become illegible). Ignored when no loaded font is this heavy.</summary>
     public int MinFontWeight { get; set; } = 350;
@@ -133,7 +143,7 @@ public sealed class SyntheticTextOptions
             throw new ArgumentOutOfRangeException(nameof(Height), $"Output size {Width}x{Height} must be within 8..4096 x 8..1024.");
         foreach (var (name, p) in new[] { (nameof(BackgroundImageProbability), BackgroundImageProbability), (nameof(CurveProbability), CurveProbability),
                      (nameof(BlurProbability), BlurProbability), (nameof(JpegProbability), JpegProbability), (nameof(BorderProbability), BorderProbability),
-                     (nameof(ShadowProbability), ShadowProbability), (nameof(StretchProbability), StretchProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
+                     (nameof(ShadowProbability), ShadowProbability), (nameof(StretchProbability), StretchProbability), (nameof(LineBoxCropProbability), LineBoxCropProbability), (nameof(GrayscaleProbability), GrayscaleProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
             if (p is < 0 or > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1].");
         if (MinJpegQuality is < 1 or > 90) throw new ArgumentOutOfRangeException(nameof(MinJpegQuality), MinJpegQuality, "MinJpegQuality must be in 1..90.");
         if (OutputJpegQuality is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(OutputJpegQuality), OutputJpegQuality, "OutputJpegQuality must be 0 (PNG) or 1..100.");

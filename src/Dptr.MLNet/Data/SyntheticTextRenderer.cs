@@ -281,8 +281,16 @@ public sealed class SyntheticTextRenderer : IDisposable
             }
         }
 
-        // 2. Crop with a random margin (never clipping ink).
         float inkH = box.Height;
+        if (o.LineBoxCropProbability > 0 && rng.NextDouble() < o.LineBoxCropProbability)
+        {
+            // The line box (ascent to descent along the whole advance), mapped like the glyphs, joined with the ink.
+            float lineTop = pad, lineBottom = pad + ascent + descent;
+            var corners = maskMatrix.MapPoints([new SKPoint(pad, lineTop), new SKPoint(pad + textWidth, lineTop), new SKPoint(pad, lineBottom), new SKPoint(pad + textWidth, lineBottom)]);
+            box = new SKRect(box.Left, Math.Max(0, Math.Min(box.Top, corners.Min(c => c.Y))), box.Right, Math.Min(maskH, Math.Max(box.Bottom, corners.Max(c => c.Y))));
+        }
+
+        // 2. Crop with a random margin (never clipping ink).
         float mx = (float)(inkH * (0.03 + (o.MaxHorizontalMargin - 0.03) * rng.NextDouble())),
               myTop = (float)(inkH * (0.04 + (o.MaxVerticalMargin - 0.04) * rng.NextDouble())),
               myBottom = (float)(inkH * (0.04 + (o.MaxVerticalMargin - 0.04) * rng.NextDouble()));
@@ -371,6 +379,7 @@ public sealed class SyntheticTextRenderer : IDisposable
         // 6. Image-level degradations.
         if (rng.NextDouble() < o.BlurProbability && o.MaxBlurSigma > 0)
             GaussianBlur(output, (float)(0.3 + rng.NextDouble() * Math.Max(0, o.MaxBlurSigma - 0.3)));
+        if (o.GrayscaleProbability > 0 && rng.NextDouble() < o.GrayscaleProbability) ToGray(output);
         double noise = rng.NextDouble() * o.NoiseStrength + (noisyBackground ? 0.03 + 0.05 * rng.NextDouble() : 0);
         if (noise > 0) AddNoise(output, noise, rng);
         if (rng.NextDouble() < o.JpegProbability)
@@ -528,6 +537,19 @@ public sealed class SyntheticTextRenderer : IDisposable
                     for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * tmp[(Math.Clamp(y + k, 0, h - 1) * w + x) * 3 + ch];
                     px[y * stride + 4 * x + ch] = (byte)Math.Clamp((int)MathF.Round(s), 0, 255);
                 }
+    }
+
+    private static void ToGray(SKBitmap bitmap)
+    {
+        var px = PixelSpan(bitmap);
+        int w = bitmap.Width, h = bitmap.Height, stride = bitmap.RowBytes;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * stride + 4 * x;
+                byte l = (byte)Math.Clamp((int)Math.Round(0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2]), 0, 255);
+                px[i] = px[i + 1] = px[i + 2] = l;
+            }
     }
 
     private static void AddNoise(SKBitmap bitmap, double std, Random rng)

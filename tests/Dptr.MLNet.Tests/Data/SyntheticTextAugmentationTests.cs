@@ -3,7 +3,7 @@ using SkiaSharp;
 
 namespace Dptr.MLNet.Tests.Data;
 
-/// <summary>The renderer's face and framing variations: stroke width, horizontal scale, shear and margins.</summary>
+/// <summary>The renderer's face and framing variations: stroke width, horizontal scale, shear, margins, line-box crop, grey.</summary>
 [TestClass]
 public sealed class SyntheticTextAugmentationTests
 {
@@ -39,6 +39,8 @@ public sealed class SyntheticTextAugmentationTests
             (o => o.MaxShearDegrees = -1, nameof(SyntheticTextOptions.MaxShearDegrees), "[0, 30]"),
             (o => o.MaxVerticalMargin = 0.01, nameof(SyntheticTextOptions.MaxVerticalMargin), "[0.04, 2]"),
             (o => o.MaxHorizontalMargin = 3, nameof(SyntheticTextOptions.MaxHorizontalMargin), "[0.03, 2]"),
+            (o => o.LineBoxCropProbability = -0.1, nameof(SyntheticTextOptions.LineBoxCropProbability), "[0, 1]"),
+            (o => o.GrayscaleProbability = 2, nameof(SyntheticTextOptions.GrayscaleProbability), "[0, 1]"),
         };
         foreach (var (set, name, range) in cases)
         {
@@ -149,6 +151,54 @@ public sealed class SyntheticTextAugmentationTests
         // Height-limited "Hi": the text's scale is 1 / (1 + top + bottom margin); margins up to 2 per side shrink it.
         double meanTight = Enumerable.Range(0, 8).Average(i => Span(tight, i)), meanLoose = Enumerable.Range(0, 8).Average(i => Span(roomy, i));
         Assert.IsLessThan(0.6 * meanTight, meanLoose, $"spacing {meanLoose:F3} vs {meanTight:F3}");
+    }
+
+    [TestMethod]
+    public void LineBoxCrop_KeepsRoomForAscendersAndDescenders()
+    {
+        string fonts = SansOnly();
+        static float Span(SyntheticTextRenderer r, int i)
+        {
+            var (image, centers) = r.RenderWithLayout("ace", i);
+            image.Dispose();
+            return centers[^1] - centers[0];
+        }
+        using var ink = new SyntheticTextRenderer(Plain(fonts));
+        var lineOptions = Plain(fonts);
+        lineOptions.LineBoxCropProbability = 1;
+        using var line = new SyntheticTextRenderer(lineOptions);
+        // x-height letters only: cropped at the ink they fill the height; in the line box (ascent to descent, about
+        // twice the x-height in DejaVu Sans) they take about half of it, so the word is drawn about half as wide.
+        for (int i = 0; i < 3; i++)
+        {
+            double ratio = Span(line, i) / Span(ink, i);
+            Assert.IsInRange(0.35, 0.65, ratio, $"sample {i}: spacing ratio {ratio:F3}");
+        }
+    }
+
+    [TestMethod]
+    public void Grayscale_MakesEveryPixelGrey()
+    {
+        string fonts = SansOnly();
+        var grey = Plain(fonts);
+        grey.GrayscaleProbability = 1;
+        grey.NoiseStrength = 0.05;
+        using var g = new SyntheticTextRenderer(grey);
+        using var colour = new SyntheticTextRenderer(Plain(fonts));
+        bool anyColour = false;
+        for (int i = 0; i < 4; i++)
+        {
+            using var a = g.Render("Grey", i);
+            for (int y = 0; y < a.Height; y++)
+                for (int x = 0; x < a.Width; x++)
+                {
+                    var c = a.GetPixel(x, y);
+                    Assert.IsTrue(c.Red == c.Green && c.Green == c.Blue, $"sample {i} pixel ({x},{y}) = {c}");
+                }
+            using var b = colour.Render("Grey", i);
+            anyColour |= Enumerable.Range(0, b.Width).Any(x => b.GetPixel(x, b.Height / 2) is var c && (c.Red != c.Green || c.Green != c.Blue));
+        }
+        Assert.IsTrue(anyColour, "without the option the backgrounds are coloured");
     }
 
     [TestMethod]
