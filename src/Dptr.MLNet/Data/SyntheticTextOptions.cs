@@ -123,6 +123,16 @@ public sealed class SyntheticTextOptions
     /// <summary>Probability that the finished image is turned to grey (luminance in all three channels; default 0).</summary>
     public double GrayscaleProbability { get; set; }
 
+    /// <summary>
+    /// Probability that the whole finished image (background included) is rotated about its centre within the same
+    /// frame, leaving corner wedges of a flat colour (white, black or random), as a photo or rendering rotated and cut
+    /// back to its size shows them (default 0). Character centres are not corrected for it (the shift is small).
+    /// </summary>
+    public double FrameRotationProbability { get; set; }
+
+    /// <summary>Largest frame rotation in degrees, either way, with <see cref="FrameRotationProbability"/> (default 4, allowed 0..15).</summary>
+    public double MaxFrameRotationDegrees { get; set; } = 4;
+
     /// <summary>Lightest font weight used (default 350: hairline, extra-light and light faces give strokes thinner than a
     /// pixel at 32 px and become illegible). Ignored when no loaded font is this heavy.</summary>
     public int MinFontWeight { get; set; } = 350;
@@ -143,7 +153,7 @@ public sealed class SyntheticTextOptions
             throw new ArgumentOutOfRangeException(nameof(Height), $"Output size {Width}x{Height} must be within 8..4096 x 8..1024.");
         foreach (var (name, p) in new[] { (nameof(BackgroundImageProbability), BackgroundImageProbability), (nameof(CurveProbability), CurveProbability),
                      (nameof(BlurProbability), BlurProbability), (nameof(JpegProbability), JpegProbability), (nameof(BorderProbability), BorderProbability),
-                     (nameof(ShadowProbability), ShadowProbability), (nameof(StretchProbability), StretchProbability), (nameof(LineBoxCropProbability), LineBoxCropProbability), (nameof(GrayscaleProbability), GrayscaleProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
+                     (nameof(ShadowProbability), ShadowProbability), (nameof(StretchProbability), StretchProbability), (nameof(LineBoxCropProbability), LineBoxCropProbability), (nameof(GrayscaleProbability), GrayscaleProbability), (nameof(FrameRotationProbability), FrameRotationProbability), (nameof(MinContrast), MinContrast), (nameof(PerspectiveStrength), PerspectiveStrength) })
             if (p is < 0 or > 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(name, p, $"{name} must be in [0, 1].");
         if (MinJpegQuality is < 1 or > 90) throw new ArgumentOutOfRangeException(nameof(MinJpegQuality), MinJpegQuality, "MinJpegQuality must be in 1..90.");
         if (OutputJpegQuality is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(OutputJpegQuality), OutputJpegQuality, "OutputJpegQuality must be 0 (PNG) or 1..100.");
@@ -163,6 +173,8 @@ public sealed class SyntheticTextOptions
             throw new ArgumentOutOfRangeException(nameof(MaxVerticalMargin), MaxVerticalMargin, "MaxVerticalMargin must be in [0.04, 2] (a fraction of the ink height).");
         if (MaxHorizontalMargin is < 0.03 or > 2 || double.IsNaN(MaxHorizontalMargin))
             throw new ArgumentOutOfRangeException(nameof(MaxHorizontalMargin), MaxHorizontalMargin, "MaxHorizontalMargin must be in [0.03, 2] (a fraction of the ink height).");
+        if (MaxFrameRotationDegrees is < 0 or > 15 || double.IsNaN(MaxFrameRotationDegrees))
+            throw new ArgumentOutOfRangeException(nameof(MaxFrameRotationDegrees), MaxFrameRotationDegrees, "MaxFrameRotationDegrees must be in [0, 15].");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), "must be at least 1.");
     }
 }

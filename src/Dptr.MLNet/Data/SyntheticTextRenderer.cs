@@ -377,6 +377,15 @@ public sealed class SyntheticTextRenderer : IDisposable
         }
 
         // 6. Image-level degradations.
+        if (o.FrameRotationProbability > 0 && rng.NextDouble() < o.FrameRotationProbability)
+        {
+            float frameAngle = (float)((rng.NextDouble() * 2 - 1) * o.MaxFrameRotationDegrees);
+            double pick = rng.NextDouble();
+            var corner = pick < 0.6 ? SKColors.White : pick < 0.8 ? SKColors.Black : BackgroundSource.RandomColor(rng);
+            var rotated = RotateFrame(output, frameAngle, corner);
+            output.Dispose();
+            output = rotated;
+        }
         if (rng.NextDouble() < o.BlurProbability && o.MaxBlurSigma > 0)
             GaussianBlur(output, (float)(0.3 + rng.NextDouble() * Math.Max(0, o.MaxBlurSigma - 0.3)));
         if (o.GrayscaleProbability > 0 && rng.NextDouble() < o.GrayscaleProbability) ToGray(output);
@@ -537,6 +546,18 @@ public sealed class SyntheticTextRenderer : IDisposable
                     for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * tmp[(Math.Clamp(y + k, 0, h - 1) * w + x) * 3 + ch];
                     px[y * stride + 4 * x + ch] = (byte)Math.Clamp((int)MathF.Round(s), 0, 255);
                 }
+    }
+
+    /// <summary>A copy of <paramref name="bitmap"/> rotated by <paramref name="degrees"/> about its centre, same size, uncovered corners <paramref name="corner"/>.</summary>
+    internal static SKBitmap RotateFrame(SKBitmap bitmap, float degrees, SKColor corner)
+    {
+        var result = new SKBitmap(bitmap.Info);
+        using var canvas = new SKCanvas(result);
+        canvas.Clear(corner);
+        canvas.RotateDegrees(degrees, bitmap.Width / 2f, bitmap.Height / 2f);
+        using var paint = new SKPaint { IsAntialias = true, FilterQuality = SKFilterQuality.High };
+        canvas.DrawBitmap(bitmap, 0, 0, paint);
+        return result;
     }
 
     private static void ToGray(SKBitmap bitmap)

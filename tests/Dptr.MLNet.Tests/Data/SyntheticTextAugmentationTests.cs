@@ -3,7 +3,7 @@ using SkiaSharp;
 
 namespace Dptr.MLNet.Tests.Data;
 
-/// <summary>The renderer's face and framing variations: stroke width, horizontal scale, shear, margins, line-box crop, grey.</summary>
+/// <summary>The renderer's face and framing variations: stroke width, horizontal scale, shear, margins, line-box crop, grey, frame rotation.</summary>
 [TestClass]
 public sealed class SyntheticTextAugmentationTests
 {
@@ -41,6 +41,8 @@ public sealed class SyntheticTextAugmentationTests
             (o => o.MaxHorizontalMargin = 3, nameof(SyntheticTextOptions.MaxHorizontalMargin), "[0.03, 2]"),
             (o => o.LineBoxCropProbability = -0.1, nameof(SyntheticTextOptions.LineBoxCropProbability), "[0, 1]"),
             (o => o.GrayscaleProbability = 2, nameof(SyntheticTextOptions.GrayscaleProbability), "[0, 1]"),
+            (o => o.FrameRotationProbability = 1.01, nameof(SyntheticTextOptions.FrameRotationProbability), "[0, 1]"),
+            (o => o.MaxFrameRotationDegrees = 20, nameof(SyntheticTextOptions.MaxFrameRotationDegrees), "[0, 15]"),
         };
         foreach (var (set, name, range) in cases)
         {
@@ -199,6 +201,37 @@ public sealed class SyntheticTextAugmentationTests
             anyColour |= Enumerable.Range(0, b.Width).Any(x => b.GetPixel(x, b.Height / 2) is var c && (c.Red != c.Green || c.Green != c.Blue));
         }
         Assert.IsTrue(anyColour, "without the option the backgrounds are coloured");
+    }
+
+    [TestMethod]
+    public void RotateFrame_LeavesCornerWedgesAndKeepsTheCentre()
+    {
+        using var source = new SKBitmap(new SKImageInfo(128, 32, SKColorType.Rgba8888, SKAlphaType.Premul));
+        source.Erase(new SKColor(90, 120, 60));
+        using var rotated = SyntheticTextRenderer.RotateFrame(source, 5, SKColors.White);
+        Assert.AreEqual((128, 32), (rotated.Width, rotated.Height));
+        // Rotating 128×32 by 5° uncovers a wedge at each corner (about 128·sin 5° / 2 ≈ 5.6 px high at the edge).
+        foreach (var (x, y) in new[] { (0, 0), (127, 0), (0, 31), (127, 31) })
+            Assert.AreEqual(SKColors.White, rotated.GetPixel(x, y), $"corner ({x},{y})");
+        Assert.AreEqual(new SKColor(90, 120, 60), rotated.GetPixel(64, 16));
+        Assert.AreEqual(new SKColor(90, 120, 60), rotated.GetPixel(2, 16), "the middle of the left edge stays covered");
+
+        string fonts = SansOnly();
+        var options = Plain(fonts);
+        options.FrameRotationProbability = 1;
+        options.MaxFrameRotationDegrees = 10;
+        using var a = new SyntheticTextRenderer(options);
+        using var b = new SyntheticTextRenderer(options);
+        int wedges = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            CollectionAssert.AreEqual(a.RenderPng("tilt", i), b.RenderPng("tilt", i), $"sample {i}");
+            using var image = a.Render("tilt", i);
+            var c0 = image.GetPixel(0, 0);
+            var c1 = image.GetPixel(image.Width - 1, 0);
+            if (c0 == SKColors.White || c0 == SKColors.Black || c1 == SKColors.White || c1 == SKColors.Black) wedges++;
+        }
+        Assert.IsGreaterThan(2, wedges, "most samples show a white or black corner wedge");
     }
 
     [TestMethod]
