@@ -34,6 +34,10 @@ def main():
     ap.add_argument("--count", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--photos", default=os.path.join(os.path.dirname(__file__), "../../../shared/data/natural"))
+    # Diagnosis only (the external set itself uses the defaults): other faces through the same pipeline, and the
+    # largest final rotation (its corners are filled white, as ImageMagick's -rotate does).
+    ap.add_argument("--fonts", help="use the *.ttf files under this folder instead of Liberation 2 and FreeFont (diagnosis)")
+    ap.add_argument("--max-rotation", type=float, default=3.0, help="largest rotation in degrees, either way (default 3)")
     a = ap.parse_args()
     if not os.path.exists(IM):
         sys.exit("ImageMagick is missing: apt-get install --no-install-recommends imagemagick")
@@ -43,9 +47,10 @@ def main():
     rng = random.Random(a.seed)
     work = tempfile.mkdtemp(prefix="dptr-external-")
     try:
-        extract(["fonts-liberation2", "fonts-freefont-ttf", "wamerican"], work)
-        fonts = sorted(f for f in glob.glob(os.path.join(work, "usr/share/fonts/truetype/**/*.ttf"), recursive=True)
-                       if "Mono" not in os.path.basename(f) or rng.random() < 0.5)
+        extract(["wamerican"] if a.fonts else ["fonts-liberation2", "fonts-freefont-ttf", "wamerican"], work)
+        font_glob = os.path.join(a.fonts, "**/*.ttf") if a.fonts else os.path.join(work, "usr/share/fonts/truetype/**/*.ttf")
+        fonts = sorted(f for f in glob.glob(font_glob, recursive=True)
+                       if "ExtraLight" not in os.path.basename(f) and (a.fonts or "Mono" not in os.path.basename(f) or rng.random() < 0.5))
         words = sorted({w.strip() for w in open(os.path.join(work, "usr/share/dict/american-english"), encoding="utf-8")
                         if 3 <= len(w.strip()) <= 10 and w.strip().isascii() and w.strip().isalpha() and w.strip().islower()})
         rng.shuffle(words)
@@ -75,7 +80,7 @@ def main():
             tint = [min(255, max(0, v + rng.randint(-30, 30))) for _ in range(3)]
             run(IM, "-background", "none", "-fill", "rgb({},{},{})".format(*tint), "-font", font, "-pointsize", str(size), f"label:{text}", txt)
             name = f"{i:05d}.jpg"
-            angle = rng.uniform(-3, 3)
+            angle = rng.uniform(-a.max_rotation, a.max_rotation)
             run(IM, bg, txt, "-gravity", "center", "-composite", "-rotate", f"{angle:.2f}", "-gravity", "center",
                 "-crop", f"{w + 2 * mw}x{h + 2 * mh}+0+0", "+repage", "-quality", str(rng.randint(60, 95)), os.path.join(a.out, name))
             lines.append(f"{name}\t{text}")

@@ -207,6 +207,11 @@ public sealed class SyntheticTextRenderer : IDisposable
 
         // 1. Glyph mask (alpha only) at Oversample× resolution, with geometric distortions.
         using var font = new SKFont(typeface, size) { Edging = SKFontEdging.Antialias, Subpixel = true };
+        // Face variations the installed fonts may lack: condensed/extended and slanted glyphs (draws only when enabled).
+        if (o.MinHorizontalScale != 1 || o.MaxHorizontalScale != 1)
+            font.ScaleX = (float)(o.MinHorizontalScale + rng.NextDouble() * (o.MaxHorizontalScale - o.MinHorizontalScale));
+        if (o.MaxShearDegrees > 0)
+            font.SkewX = -(float)Math.Tan((rng.NextDouble() * 2 - 1) * o.MaxShearDegrees * Math.PI / 180);
         using var measurePaint = new SKPaint(font);
         float textWidth = measurePaint.MeasureText(text);
         var metrics = font.Metrics;
@@ -265,11 +270,30 @@ public sealed class SyntheticTextRenderer : IDisposable
         }
         var box = AlphaBounds(mask);
         if (box.IsEmpty) throw new ArgumentException($"'{text}' rendered no visible pixels.", nameof(text));
+        if (o.StrokeWidthProbability > 0 && rng.NextDouble() < o.StrokeWidthProbability)
+        {
+            // Thicker or thinner strokes: a grey-level dilation or erosion of the glyph mask.
+            int radius = (int)Math.Round((rng.NextDouble() * 2 - 1) * o.MaxStrokeWidthChange * size);
+            if (radius != 0)
+            {
+                ChangeStrokeWidth(mask, box, radius);
+                box = AlphaBounds(mask);
+            }
+        }
+
+        float inkH = box.Height;
+        if (o.LineBoxCropProbability > 0 && rng.NextDouble() < o.LineBoxCropProbability)
+        {
+            // The line box (ascent to descent along the whole advance), mapped like the glyphs, joined with the ink.
+            float lineTop = pad, lineBottom = pad + ascent + descent;
+            var corners = maskMatrix.MapPoints([new SKPoint(pad, lineTop), new SKPoint(pad + textWidth, lineTop), new SKPoint(pad, lineBottom), new SKPoint(pad + textWidth, lineBottom)]);
+            box = new SKRect(box.Left, Math.Max(0, Math.Min(box.Top, corners.Min(c => c.Y))), box.Right, Math.Min(maskH, Math.Max(box.Bottom, corners.Max(c => c.Y))));
+        }
 
         // 2. Crop with a random margin (never clipping ink).
-        float inkH = box.Height;
-        float mx = (float)(inkH * (0.03 + 0.15 * rng.NextDouble())), myTop = (float)(inkH * (0.04 + 0.16 * rng.NextDouble())),
-              myBottom = (float)(inkH * (0.04 + 0.16 * rng.NextDouble()));
+        float mx = (float)(inkH * (0.03 + (o.MaxHorizontalMargin - 0.03) * rng.NextDouble())),
+              myTop = (float)(inkH * (0.04 + (o.MaxVerticalMargin - 0.04) * rng.NextDouble())),
+              myBottom = (float)(inkH * (0.04 + (o.MaxVerticalMargin - 0.04) * rng.NextDouble()));
         var crop = new SKRect(Math.Max(0, box.Left - mx), Math.Max(0, box.Top - myTop), Math.Min(maskW, box.Right + mx), Math.Min(maskH, box.Bottom + myBottom));
 
         // 3. Where the text goes in the output.
@@ -353,8 +377,18 @@ public sealed class SyntheticTextRenderer : IDisposable
         }
 
         // 6. Image-level degradations.
+        if (o.FrameRotationProbability > 0 && rng.NextDouble() < o.FrameRotationProbability)
+        {
+            float frameAngle = (float)((rng.NextDouble() * 2 - 1) * o.MaxFrameRotationDegrees);
+            double pick = rng.NextDouble();
+            var corner = pick < 0.6 ? SKColors.White : pick < 0.8 ? SKColors.Black : BackgroundSource.RandomColor(rng);
+            var rotated = RotateFrame(output, frameAngle, corner);
+            output.Dispose();
+            output = rotated;
+        }
         if (rng.NextDouble() < o.BlurProbability && o.MaxBlurSigma > 0)
             GaussianBlur(output, (float)(0.3 + rng.NextDouble() * Math.Max(0, o.MaxBlurSigma - 0.3)));
+        if (o.GrayscaleProbability > 0 && rng.NextDouble() < o.GrayscaleProbability) ToGray(output);
         double noise = rng.NextDouble() * o.NoiseStrength + (noisyBackground ? 0.03 + 0.05 * rng.NextDouble() : 0);
         if (noise > 0) AddNoise(output, noise, rng);
         if (rng.NextDouble() < o.JpegProbability)
@@ -379,6 +413,54 @@ public sealed class SyntheticTextRenderer : IDisposable
     }
 
     private static unsafe Span<byte> PixelSpan(SKBitmap bitmap) => new((void*)bitmap.GetPixels(), bitmap.ByteCount);
+
+    /// <summary>
+    /// Grey-level dilation (<paramref name="radius"/> &gt; 0) or erosion (&lt; 0) of an Alpha8 <paramref name="mask"/> by a
+    /// square of ±|radius| pixels, within <paramref name="box"/> grown by the radius. An erosion that would leave less
+    /// than 35 % of the ink is not applied (the glyphs would fall apart).
+    /// </summary>
+    internal static void ChangeStrokeWidth(SKBitmap mask, SKRect box, int radius)
+    {
+        int r = Math.Abs(radius), w = mask.Width, h = mask.Height, stride = mask.RowBytes;
+        bool dilate = radius > 0;
+        int x0 = Math.Max(0, (int)box.Left - r), x1 = Math.Min(w, (int)box.Right + r), y0 = Math.Max(0, (int)box.Top - r), y1 = Math.Min(h, (int)box.Bottom + r);
+        int bw = x1 - x0, bh = y1 - y0;
+        if (r == 0 || bw <= 0 || bh <= 0) return;
+        var px = PixelSpan(mask);
+        var src = new byte[bw * bh];
+        long before = 0;
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++)
+                before += src[y * bw + x] = px[(y0 + y) * stride + x0 + x];
+        var tmp = new byte[bw * bh];
+        var dst = new byte[bw * bh];
+        // Separable: rows, then columns; outside the image counts as empty (0).
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++)
+            {
+                int v = dilate ? 0 : 255;
+                for (int k = x - r; k <= x + r; k++)
+                {
+                    int s = k < 0 || k >= bw ? 0 : src[y * bw + k];
+                    v = dilate ? Math.Max(v, s) : Math.Min(v, s);
+                }
+                tmp[y * bw + x] = (byte)v;
+            }
+        long after = 0;
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++)
+            {
+                int v = dilate ? 0 : 255;
+                for (int k = y - r; k <= y + r; k++)
+                {
+                    int s = k < 0 || k >= bh ? 0 : tmp[k * bw + x];
+                    v = dilate ? Math.Max(v, s) : Math.Min(v, s);
+                }
+                after += dst[y * bw + x] = (byte)v;
+            }
+        if (!dilate && after < 0.35 * before) return;
+        for (int y = 0; y < bh; y++) dst.AsSpan(y * bw, bw).CopyTo(px.Slice((y0 + y) * stride + x0, bw));
+    }
 
     private static SKRect AlphaBounds(SKBitmap mask)
     {
@@ -464,6 +546,31 @@ public sealed class SyntheticTextRenderer : IDisposable
                     for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * tmp[(Math.Clamp(y + k, 0, h - 1) * w + x) * 3 + ch];
                     px[y * stride + 4 * x + ch] = (byte)Math.Clamp((int)MathF.Round(s), 0, 255);
                 }
+    }
+
+    /// <summary>A copy of <paramref name="bitmap"/> rotated by <paramref name="degrees"/> about its centre, same size, uncovered corners <paramref name="corner"/>.</summary>
+    internal static SKBitmap RotateFrame(SKBitmap bitmap, float degrees, SKColor corner)
+    {
+        var result = new SKBitmap(bitmap.Info);
+        using var canvas = new SKCanvas(result);
+        canvas.Clear(corner);
+        canvas.RotateDegrees(degrees, bitmap.Width / 2f, bitmap.Height / 2f);
+        using var paint = new SKPaint { IsAntialias = true, FilterQuality = SKFilterQuality.High };
+        canvas.DrawBitmap(bitmap, 0, 0, paint);
+        return result;
+    }
+
+    private static void ToGray(SKBitmap bitmap)
+    {
+        var px = PixelSpan(bitmap);
+        int w = bitmap.Width, h = bitmap.Height, stride = bitmap.RowBytes;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * stride + 4 * x;
+                byte l = (byte)Math.Clamp((int)Math.Round(0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2]), 0, 255);
+                px[i] = px[i + 1] = px[i + 2] = l;
+            }
     }
 
     private static void AddNoise(SKBitmap bitmap, double std, Random rng)
