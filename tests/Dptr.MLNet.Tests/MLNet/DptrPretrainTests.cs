@@ -91,7 +91,7 @@ public sealed class DptrPretrainTests
             Assert.AreEqual(heldOut.Count, metrics.Count);
             return metrics.WordAccuracy;
         }
-        const double ReadBackBar = 0.6;
+        const double ReadBackBar = 0.7; // measured 86.3 % (by length 2: 84 %, 3: 100 %, 4: 74 %); 5 steps: 0 %
         double trained = ReadBack(400);
         Assert.IsTrue(trained >= ReadBackBar, $"held-out read-back after 400 steps {trained:P1} < {ReadBackBar:P0}");
         double barely = ReadBack(5);
