@@ -48,9 +48,12 @@ internal static class DemoResults
             if (!metrics.TryGetValue("dptr", out var d) || !metrics.TryGetValue("scratch", out var sc) || scratch.LastValidationAccuracy is not double target)
                 return null;
             double gap = 100 * (d.GetProperty("wordAccuracyAlnum36").GetDouble() - sc.GetProperty("wordAccuracyAlnum36").GetDouble());
-            long? reached = dptr.Reports.FirstOrDefault(r => r.ValidationAccuracy is double a && a >= target)?.Step;
-            return new Comparison(gap, target, reached, steps);
+            return new Comparison(gap, target, StepsToReach(dptr, target), steps);
         }
+
+        /// <summary>The first validation step at which <paramref name="curve"/> reached <paramref name="target"/> (null: never).</summary>
+        public static long? StepsToReach(TrainingCurve curve, double target) =>
+            curve.Reports.FirstOrDefault(r => r.ValidationAccuracy is double a && a >= target)?.Step;
 
         /// <summary>Two sentences for the console and results.md.</summary>
         public override string ToString()

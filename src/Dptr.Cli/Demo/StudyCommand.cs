@@ -160,9 +160,7 @@ internal static class StudyCommand
             {
                 cli.Say($"({arm.Group}) {arm.Description}: the demo's own run ({demoZip})");
                 File.Copy(Path.Combine(demoDir, $"finetune-{(arm.PretrainKey is null ? "scratch" : "dptr")}-curve.csv"), curvePath, overwrite: true);
-                double test = Recognition.Evaluate(new MLContext(_seed), demoZip, Path.Combine(demoDir, "data", "test")).WordAccuracyAlnum36;
-                double? ext = externalDir is null ? null : Recognition.Evaluate(new MLContext(_seed), demoZip, externalDir).WordAccuracyAlnum36;
-                AtomicText.WriteAllText(metricsPath, JsonSerializer.Serialize(new Dictionary<string, double?> { ["test"] = test, ["external"] = ext }));
+                WriteMetrics(demoZip, metricsPath);
                 _steps.MarkDone(arm.Key, sig);
             }
             if (!_steps.IsDone(arm.Key, sig) || !File.Exists(metricsPath))
@@ -193,9 +191,7 @@ internal static class StudyCommand
                     (source as IDisposable)?.Dispose();
                 }
                 CurveCsv.Write(curvePath, curve);
-                double test = Recognition.Evaluate(new MLContext(_seed), zip, Path.Combine(demoDir, "data", "test")).WordAccuracyAlnum36;
-                double? ext = externalDir is null ? null : Recognition.Evaluate(new MLContext(_seed), zip, externalDir).WordAccuracyAlnum36;
-                AtomicText.WriteAllText(metricsPath, JsonSerializer.Serialize(new Dictionary<string, double?> { ["test"] = test, ["external"] = ext }));
+                WriteMetrics(zip, metricsPath);
                 _steps.MarkDone(arm.Key, sig);
                 File.Delete(zip); // the models are not needed after evaluation (a few MB each)
             }
@@ -249,6 +245,14 @@ internal static class StudyCommand
             public float[] CharacterCenters { get; set; } = [];
         }
 
+        /// <summary>Evaluates a recognizer on the test set (and the external set) and writes the two accuracies.</summary>
+        private void WriteMetrics(string zip, string metricsPath)
+        {
+            double test = Recognition.Evaluate(new MLContext(_seed), zip, Path.Combine(demoDir, "data", "test")).WordAccuracyAlnum36;
+            double? ext = externalDir is null ? null : Recognition.Evaluate(new MLContext(_seed), zip, externalDir).WordAccuracyAlnum36;
+            AtomicText.WriteAllText(metricsPath, JsonSerializer.Serialize(new Dictionary<string, double?> { ["test"] = test, ["external"] = ext }));
+        }
+
         private void Report(IReadOnlyList<Outcome> outcomes, int steps)
         {
             var md = new StringBuilder();
@@ -268,7 +272,7 @@ internal static class StudyCommand
                     {
                         gap = (100 * (o.Test - twin.Test)).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pts";
                         if (twin.Curve.LastValidationAccuracy is double target)
-                            equal = o.Curve.Reports.FirstOrDefault(r => r.ValidationAccuracy is double a && a >= target)?.Step is long s
+                            equal = DemoResults.Comparison.StepsToReach(o.Curve, target) is long s
                                 ? string.Create(CultureInfo.InvariantCulture, $"{s} of {steps}") : $"not within {steps}";
                     }
                 }
