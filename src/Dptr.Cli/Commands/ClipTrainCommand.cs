@@ -50,7 +50,7 @@ internal static class ClipTrainCommand
             };
             if (options.Width % options.Heads != 0) throw new CliUsageException($"--heads ({options.Heads}) must divide --width ({options.Width})");
             if (options.Tower == ClipImageTower.WordConvolutional && options.ImageWidth % 4 != 0) throw new CliUsageException($"--image-width ({options.ImageWidth}) must be a multiple of 4");
-            if (options.Tower == ClipImageTower.VisionTransformer && options.ImageSize % options.PatchSize != 0) throw new CliUsageException($"--patch ({options.PatchSize}) must divide --image-size ({options.ImageSize})");
+            if (options.ImageSize % options.PatchSize != 0) throw new CliUsageException($"--patch ({options.PatchSize}) must divide --image-size ({options.ImageSize})");
             string outDir = OutputPaths.CheckFolder(p.GetValue(output)!, "--out");
             string? wordsFile = p.GetValue(words);
             var list = wordsFile is null ? EnglishWordGenerator.Generate(p.GetValue(wordCount), options.Seed) : WordLists.Read(wordsFile, "--words");

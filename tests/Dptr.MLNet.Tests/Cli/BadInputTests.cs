@@ -277,7 +277,7 @@ public sealed class BadInputTests
     [DataRow("pretrain|--clip|{clip}|--words|{missing}|--out|{out:p.zip}", 1, "--words file not found: '{missing}'")]
     [DataRow("synth|--out|{out:s}|--words|{f:blank.txt}", 1, "--words '{f:blank.txt}' has no words")]
     [DataRow("clip-train|--out|{out:c}|--words|{f:empty.txt}", 1, "--words '{f:empty.txt}' has no words")]
-    [DataRow("clip-train|--out|{out:c}|--words|{words}|--batch|64", 1, "needs at least 67 distinct renderable words (batch 64), got 30")]
+    [DataRow("clip-train|--out|{out:c}|--words|{words}|--batch|64", 1, "needs at least 64 distinct renderable training words (batch 64, 6 held out), got 24 of 30 words")]
     [DataRow("clip-train|--out|{out:c}|--vocab|{f:bad-vocab.txt}|--words|{words}", 1, "{f:bad-vocab.txt}")]
     [DataRow("tokenize|--vocab|{f:empty.txt}|hello", 1, "{f:empty.txt}' is empty (0 bytes); expected a CLIP vocabulary")]
     [DataRow("tokenize|--vocab|{f:bad-vocab.txt}|hello", 1, "{f:bad-vocab.txt}")]
