@@ -18,7 +18,8 @@ namespace Dptr.Cli.Demo;
 /// CLIP, ORP bank, pre-trained decoder, validation and test images), fine-tunes the demo's recognizer recipe from the
 /// DPTR decoder and from scratch — same encoder, FMU, seed, steps and images — on fixed labelled sets of 500, 2,000
 /// and 10,000 images and on the unlimited stream (the demo's own comparison), plus ablations at 2,000 images: ORP off
-/// in pre-training, no FMU (the decoder reads the encoder tokens), and the autoregressive decoder instead of PARSeq.
+/// in pre-training, the pre-trained cross-attention copied too (the paper; the recipe starts it fresh), no FMU (the
+/// decoder reads the encoder tokens), and the autoregressive decoder instead of PARSeq.
 /// Each run is evaluated on the demo's test images and, when given, an external set. Writes study.md, study.json,
 /// curves (CSV and PNG) and resumes finished runs.
 /// </summary>
@@ -72,7 +73,9 @@ internal static class StudyCommand
     }
 
     /// <summary>One fine-tuning run of the study.</summary>
-    private sealed record Arm(string Key, string Group, string Description, int? LabelledImages, string? PretrainKey, EncoderOptions Encoder, DecoderKind Decoder);
+    /// <param name="TransferCrossAttention">Copy the pre-trained cross-attention too (the paper), see <see cref="DptrRecognizerOptions.TransferCrossAttention"/>.</param>
+    private sealed record Arm(string Key, string Group, string Description, int? LabelledImages, string? PretrainKey, EncoderOptions Encoder, DecoderKind Decoder,
+        bool TransferCrossAttention = false);
 
     /// <summary>A run's outcome.</summary>
     private sealed record Outcome(Arm Arm, double Test, double? External, TrainingCurve Curve);
@@ -110,6 +113,7 @@ internal static class StudyCommand
             if (ablations && sizes.Count > 0)
             {
                 string g = $"{middle:N0} images, ablation";
+                arms.Add(new Arm($"n{middle}-dptr-copy-cross", g, "DPTR decoder with its pre-trained cross-attention (the paper)", middle, "pretrain", conv, DecoderKind.Parseq, TransferCrossAttention: true));
                 arms.Add(new Arm($"n{middle}-dptr-no-orp", g, "DPTR decoder pre-trained without ORP", middle, "pretrain-no-orp", conv, DecoderKind.Parseq));
                 var noFmu = new EncoderOptions { Depth = 0, Heads = 4, UseFeatureMergeUnit = false };
                 arms.Add(new Arm($"n{middle}-dptr-no-fmu", g, "DPTR decoder, no FMU (decoder reads the encoder tokens)", middle, "pretrain", noFmu, DecoderKind.Parseq));
@@ -152,10 +156,10 @@ internal static class StudyCommand
             string zip = Path.Combine(outDir, arm.Key + ".zip"), metricsPath = Path.Combine(outDir, arm.Key + ".json"), curvePath = Path.Combine(outDir, arm.Key + "-curve.csv");
             string pre = arm.PretrainKey is null ? "" : PretrainZip(arm.PretrainKey, words);
             string sig = string.Create(CultureInfo.InvariantCulture,
-                $"study-run v1 {arm.Key} {steps} {_seed} {arm.LabelledImages} {arm.Encoder.UseFeatureMergeUnit} {arm.Decoder} {(pre.Length > 0 ? File.GetLastWriteTimeUtc(pre).ToString("O") : "scratch")} external {externalDir}");
+                $"study-run v1 {arm.Key} {steps} {_seed} {arm.LabelledImages} {arm.Encoder.UseFeatureMergeUnit} {arm.Decoder} cross {arm.TransferCrossAttention} {(pre.Length > 0 ? File.GetLastWriteTimeUtc(pre).ToString("O") : "scratch")} external {externalDir}");
             // The stream arms at the demo's comparison budget are the demo's own runs: evaluated, not re-trained.
             string demoZip = Path.Combine(demoDir, $"recognizer-{(arm.PretrainKey is null ? "scratch" : "dptr")}.zip");
-            bool reuse = arm.LabelledImages is null && steps == _z.CompareSteps && File.Exists(demoZip);
+            bool reuse = arm.LabelledImages is null && steps == _z.CompareSteps && !arm.TransferCrossAttention && File.Exists(demoZip);
             if (reuse && (!_steps.IsDone(arm.Key, sig) || !File.Exists(metricsPath)))
             {
                 cli.Say($"({arm.Group}) {arm.Description}: the demo's own run ({demoZip})");
@@ -169,6 +173,7 @@ internal static class StudyCommand
                 var ml = new MLContext(_seed);
                 var o = DemoRecipe.Finetune(_z, steps, _seed, final: false);
                 o.Encoder = arm.Encoder;
+                o.TransferCrossAttention = arm.TransferCrossAttention;
                 o.Decoder = new DecoderOptions { Kind = arm.Decoder, Depth = 2, Heads = 4, PermutationCount = 2 };
                 var data = DemoRecipe.FinetuneData(_seed, final: false, natural: null);
                 // A fixed labelled set: the first N rows of the demo's stream, rendered once and cached (so epochs
@@ -257,7 +262,7 @@ internal static class StudyCommand
         {
             var md = new StringBuilder();
             md.AppendLine("# DPTR low-data study").AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr study --demo {demoDir}{(externalDir is null ? "" : " --external " + externalDir)}`; every run {steps} steps × {_z.FinetuneBatch} images, seed {_seed}, the demo's recognizer recipe (convolutional encoder, CTC head by character positions, FMU with column shortcut, 2-layer decoder, AdamW 3e-3). Accuracy = word accuracy, 36-character protocol.").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr study --demo {demoDir}{(externalDir is null ? "" : " --external " + externalDir)}`; every run {steps} steps × {_z.FinetuneBatch} images, seed {_seed}, the demo's recognizer recipe (convolutional encoder, CTC head by character positions, FMU with column shortcut, 2-layer decoder whose pre-trained cross-attention starts fresh, AdamW 3e-3). Accuracy = word accuracy, 36-character protocol.").AppendLine();
             md.AppendLine("| labelled data | model | test | external | final validation | DPTR − scratch (test) | DPTR steps to scratch's final validation |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             string Pct(double? v) => v is double d && !double.IsNaN(d) ? d.ToString("P1", CultureInfo.InvariantCulture) : "–";

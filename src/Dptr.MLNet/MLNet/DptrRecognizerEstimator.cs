@@ -60,7 +60,7 @@ public sealed class DptrRecognizerEstimator : IEstimator<DptrRecognizerTransform
         var network = new RecognitionNetwork(encoderConfig, decoderConfig, charset.ClassCount, seed);
         try
         {
-            if (pre is not null) network.LoadDecoderFrom(pre.Decoder);
+            if (pre is not null) network.LoadDecoderFrom(pre.Decoder, o.TransferCrossAttention);
             if (from is not null) network.LoadAllFrom(from.Network);
             network.to(device);
             var augmentation = o.Augmentation is null ? null : new ImageAugmentation(o.Augmentation, seed, normalizedInput: true);

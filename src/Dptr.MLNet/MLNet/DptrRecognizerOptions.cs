@@ -21,10 +21,20 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     public int ImageWidth { get; set; } = 128;
 
     /// <summary>
-    /// The pre-trained decoder (DPTR): its weights are copied exactly, and its charset, architecture and width are used.
+    /// The pre-trained decoder (DPTR): its weights are copied exactly (its cross-attention only with
+    /// <see cref="TransferCrossAttention"/>), and its charset, architecture and width are used.
     /// Null trains the decoder from scratch (the baseline DPTR is compared against).
     /// </summary>
     public DptrPretrainTransformer? PretrainedDecoder { get; set; }
+
+    /// <summary>
+    /// With <see cref="PretrainedDecoder"/>: copy its cross-attention (how it looks up the memory) too (true,
+    /// the paper), or start the cross-attention fresh and copy the rest — character embeddings, position queries,
+    /// self-attention (the language model), feed-forward layers and the output head (false, default, ours). The pre-trained
+    /// cross-attention has learned where characters sit in the CLIP text memory of the prompt; when the fine-tuning
+    /// memory lays characters out differently it has to be unlearned first (docs/results.md has the measured effect).
+    /// </summary>
+    public bool TransferCrossAttention { get; set; }
 
     /// <summary>
     /// Continue training a fitted recognizer: every weight (encoder, FMU, decoder, CTC head) is copied from it, and its

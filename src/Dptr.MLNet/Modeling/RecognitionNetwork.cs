@@ -267,11 +267,28 @@ internal sealed class RecognitionNetwork : nn.Module
     /// and the same parameter names and shapes.
     /// </summary>
     /// <exception cref="ArgumentException">Kind, a name or a shape differs; the message lists which.</exception>
-    public void LoadDecoderFrom(ITextDecoder source)
+    /// <param name="source">The pre-trained decoder.</param>
+    /// <param name="keepCrossAttention">
+    /// False: every <c>cross_attn</c> tensor keeps this network's fresh initialisation (see
+    /// <c>DptrRecognizerOptions.TransferCrossAttention</c>); the rest is copied.
+    /// </param>
+    public void LoadDecoderFrom(ITextDecoder source, bool keepCrossAttention = true)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Config.Kind != _decoder.Config.Kind)
             throw new ArgumentException($"Cannot load a {source.Config.Kind} decoder into a {_decoder.Config.Kind} decoder.", nameof(source));
-        CopyState(source.Module.state_dict(), decoder.state_dict(), "decoder");
+        var mine = decoder.state_dict();
+        var fresh = keepCrossAttention ? [] : mine.Where(p => p.Key.Contains(".cross_attn.", StringComparison.Ordinal))
+            .ToDictionary(p => p.Key, p => p.Value.detach().clone());
+        try
+        {
+            CopyState(source.Module.state_dict(), mine, "decoder");
+            using var _ = no_grad();
+            foreach (var (key, value) in fresh) mine[key].copy_(value);
+        }
+        finally
+        {
+            foreach (var value in fresh.Values) value.Dispose();
+        }
     }
 }

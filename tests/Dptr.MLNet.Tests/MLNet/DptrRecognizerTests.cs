@@ -128,6 +128,7 @@ public sealed class DptrRecognizerTests
         {
             var options = Tiny(4);
             options.PretrainedDecoder = pretrained;
+            options.TransferCrossAttention = true; // every tensor, as the paper (the default starts the cross-attention fresh)
             options.FreezeDecoderSteps = 4;
             using var model = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options)).Fit(ml.Data.LoadFromImageFolder(train));
             var recognizer = model.OfType<DptrRecognizerTransformer>().Single();

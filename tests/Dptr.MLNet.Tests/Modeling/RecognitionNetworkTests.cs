@@ -45,6 +45,29 @@ public sealed class RecognitionNetworkTests
     }
 
     [TestMethod]
+    public void LoadDecoderFromCanKeepTheFreshCrossAttention()
+    {
+        var cs = Charset.English();
+        using var net = new RecognitionNetwork(Encoder, Decoder, cs.ClassCount, seed: 1);
+        using var pretrained = TextDecoderFactory.Create(Decoder, cs.ClassCount, seed: 99);
+        var fresh = net.Decoder.Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        var source = pretrained.Module.state_dict();
+        net.LoadDecoderFrom(pretrained, keepCrossAttention: false);
+        int crossTensors = 0;
+        foreach (var (key, value) in net.Decoder.Module.state_dict())
+        {
+            bool cross = key.Contains(".cross_attn.", StringComparison.Ordinal);
+            crossTensors += cross ? 1 : 0;
+            var want = cross ? fresh[key] : source[key];
+            Assert.IsTrue(value.eq(want).all().item<bool>(), $"{key} should be the {(cross ? "fresh" : "pre-trained")} tensor");
+            if (cross && key.EndsWith("weight", StringComparison.Ordinal))
+                Assert.IsFalse(value.eq(source[key]).all().item<bool>(), $"{key}: fresh and pre-trained weights must differ for this test to mean anything");
+        }
+        Assert.AreEqual(8, crossTensors, "one layer: q/k/v/out projections, weight and bias");
+        foreach (var t in fresh.Values) t.Dispose();
+    }
+
+    [TestMethod]
     public void LoadDecoderFromRejectsOtherShapesAndKinds()
     {
         var cs = Charset.English();
