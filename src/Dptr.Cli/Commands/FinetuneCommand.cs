@@ -31,11 +31,12 @@ internal static class FinetuneCommand
         var depth = CliOptions.Int("--depth", "transformer layers after the convolutional stem (0 = none; the paper's ViT has 12)", d.Encoder.Depth, min: 0, max: 64);
         var heads = CliOptions.Int("--heads", "encoder heads (paper 8)", d.Encoder.Heads, min: 1, max: 64);
         var freeze = CliOptions.Int("--freeze", "keep the pre-trained decoder frozen for this many steps", d.FreezeDecoderSteps, min: 0);
+        var copyCross = CliOptions.Flag("--copy-cross-attention", "with --pretrained: copy the decoder's cross-attention too, as the paper does [default: it starts fresh, see docs/results.md]");
         var noAugment = CliOptions.Flag("--no-augment", "train without image augmentation");
         var seed = CliOptions.Seed();
         var command = new Command("finetune", "Train the image recognizer (from a pre-trained DPTR decoder, or from scratch).")
         {
-            data, synthetic, lowercase, fonts, backgrounds, output, pretrained, validation, steps, epochs, batch, lr, width, depth, heads, freeze, noAugment, seed,
+            data, synthetic, lowercase, fonts, backgrounds, output, pretrained, validation, steps, epochs, batch, lr, width, depth, heads, freeze, copyCross, noAugment, seed,
         };
         command.SetAction(p =>
         {
@@ -48,6 +49,7 @@ internal static class FinetuneCommand
                 Encoder = new EncoderOptions { Depth = p.GetValue(depth), Heads = p.GetValue(heads) },
                 Augmentation = p.GetValue(noAugment) ? null : new ImageAugmentationOptions(),
                 FreezeDecoderSteps = p.GetValue(freeze),
+                TransferCrossAttention = p.GetValue(copyCross),
                 BatchSize = p.GetValue(batch),
                 Epochs = p.GetValue(epochs),
                 MaxSteps = p.GetValue(steps),

@@ -78,7 +78,7 @@ internal static class DemoResults
         md.AppendLine(CultureInfo.InvariantCulture, $"- CLIP: {(run.Clip is null ? $"small CLIP trained here ({z.Width} wide, {z.ClipLayers} layer per tower, {z.ClipSteps} contrastive steps)" : "given weights " + run.Clip)}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- ORP bank: {(run.NaturalImages is null ? $"{z.BankImages} generated non-text images (not real photos)" : "natural images from " + run.NaturalImages)}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Pre-training: {z.PretrainSteps} steps × {z.PretrainBatch} words; {run.PretrainNote}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: DPTR vs from scratch, {z.CompareSteps} steps × {z.FinetuneBatch} images each, same seed and images; then the DPTR model trained on for {z.FinalSteps} steps (\"final\"). Convolutional encoder, {z.Width} wide.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Fine-tuning: DPTR vs from scratch, {z.CompareSteps} steps × {z.FinetuneBatch} images each, same seed and images; then the DPTR model trained on for {z.FinalSteps} steps (\"final\"). The DPTR arm copies the pre-trained decoder except its cross-attention, which starts fresh (DptrRecognizerOptions.TransferCrossAttention). Convolutional encoder, {z.Width} wide.").AppendLine();
         md.AppendLine(table).AppendLine();
         if (comparison is not null) md.AppendLine(comparison.ToString()).AppendLine();
         md.AppendLine("Curves: " + string.Join(", ", pngs.Select(p => $"![{Path.GetFileName(p)}]({Path.GetFileName(p)})"))).AppendLine();

@@ -114,7 +114,9 @@ public sealed class DptrRecognizerTests
     }
 
     [TestMethod]
-    public void PretrainedDecoderWeightsAreCopiedExactlyAndStayFrozen()
+    [DataRow(true, DisplayName = "cross-attention copied (the paper)")]
+    [DataRow(false, DisplayName = "cross-attention fresh (the default)")]
+    public void PretrainedDecoderWeightsAreCopiedExactlyAndStayFrozen(bool transferCrossAttention)
     {
         var ml = new MLContext(1);
         using var clip = TinyModels.CreateClip(width: 64);
@@ -128,7 +130,7 @@ public sealed class DptrRecognizerTests
         {
             var options = Tiny(4);
             options.PretrainedDecoder = pretrained;
-            options.TransferCrossAttention = true; // every tensor, as the paper (the default starts the cross-attention fresh)
+            options.TransferCrossAttention = transferCrossAttention;
             options.FreezeDecoderSteps = 4;
             using var model = ImagePipeline(ml).Append(ml.Transforms.DptrRecognizer(options)).Fit(ml.Data.LoadFromImageFolder(train));
             var recognizer = model.OfType<DptrRecognizerTransformer>().Single();
@@ -136,8 +138,20 @@ public sealed class DptrRecognizerTests
             var source = pretrained.Decoder.Module.state_dict();
             var copied = recognizer.Network.Decoder.Module.state_dict();
             Assert.AreEqual(source.Count, copied.Count);
+            Assert.IsFalse(new DptrRecognizerOptions().TransferCrossAttention, "documented default: the cross-attention starts fresh");
+            int fresh = 0;
             foreach (var (name, tensor) in source)
-                Assert.IsTrue(tensor.eq(copied[name]).all().item<bool>(), $"decoder tensor '{name}' differs from the pre-trained one");
+            {
+                bool same = tensor.eq(copied[name]).all().item<bool>();
+                if (!transferCrossAttention && name.Contains(".cross_attn.", StringComparison.Ordinal))
+                {
+                    // A fresh cross-attention: its projection weights differ from the pre-trained ones (biases start at 0 in both).
+                    if (name.EndsWith("weight", StringComparison.Ordinal)) Assert.IsFalse(same, $"decoder tensor '{name}' was copied; it should start fresh");
+                    fresh++;
+                }
+                else Assert.IsTrue(same, $"decoder tensor '{name}' differs from the pre-trained one");
+            }
+            Assert.AreEqual(transferCrossAttention ? 0 : 8, fresh, "one decoder layer: q/k/v/out projections of the cross-attention, weight and bias");
             // The encoder did train (it was not frozen).
             Assert.AreEqual(4, recognizer.History.Count == 0 ? 4 : recognizer.History[^1].Step);
         }
