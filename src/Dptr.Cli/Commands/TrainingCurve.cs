@@ -25,6 +25,14 @@ internal sealed class TrainingCurve : IProgress<DptrTrainingProgress>
         }
     }
 
+    /// <summary>The same reports with every step moved by <paramref name="steps"/> (a run that continues another).</summary>
+    public TrainingCurve Shifted(long steps)
+    {
+        var shifted = new TrainingCurve();
+        foreach (var r in Reports) shifted._reports.Add(r with { Step = r.Step + steps });
+        return shifted;
+    }
+
     /// <summary>The last validation accuracy reported, if any.</summary>
     public double? LastValidationAccuracy => Reports.LastOrDefault(r => r.ValidationAccuracy is not null)?.ValidationAccuracy;
 

@@ -32,7 +32,9 @@ public sealed class DptrRecognizerOptions : DptrTrainerOptions
     /// the paper), or start the cross-attention fresh and copy the rest — character embeddings, position queries,
     /// self-attention (the language model), feed-forward layers and the output head (false, default, ours). The pre-trained
     /// cross-attention has learned where characters sit in the CLIP text memory of the prompt; when the fine-tuning
-    /// memory lays characters out differently it has to be unlearned first (docs/results.md has the measured effect).
+    /// memory lays characters out differently (the FMU's memory follows the image left to right) it has to be unlearned
+    /// first. Measured (docs/results.md, 2,000 labelled images, 600 steps): 56.7 % test word accuracy with a fresh
+    /// cross-attention, 38.0 % with it copied, 45.7 % from scratch.
     /// </summary>
     public bool TransferCrossAttention { get; set; }
 

@@ -268,17 +268,17 @@ internal sealed class RecognitionNetwork : nn.Module
     /// </summary>
     /// <exception cref="ArgumentException">Kind, a name or a shape differs; the message lists which.</exception>
     /// <param name="source">The pre-trained decoder.</param>
-    /// <param name="keepCrossAttention">
+    /// <param name="copyCrossAttention">
     /// False: every <c>cross_attn</c> tensor keeps this network's fresh initialisation (see
     /// <c>DptrRecognizerOptions.TransferCrossAttention</c>); the rest is copied.
     /// </param>
-    public void LoadDecoderFrom(ITextDecoder source, bool keepCrossAttention = true)
+    public void LoadDecoderFrom(ITextDecoder source, bool copyCrossAttention = true)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Config.Kind != _decoder.Config.Kind)
             throw new ArgumentException($"Cannot load a {source.Config.Kind} decoder into a {_decoder.Config.Kind} decoder.", nameof(source));
         var mine = decoder.state_dict();
-        var fresh = keepCrossAttention ? [] : mine.Where(p => p.Key.Contains(".cross_attn.", StringComparison.Ordinal))
+        var fresh = copyCrossAttention ? [] : mine.Where(p => p.Key.Contains(".cross_attn.", StringComparison.Ordinal))
             .ToDictionary(p => p.Key, p => p.Value.detach().clone());
         try
         {

@@ -45,14 +45,14 @@ public sealed class RecognitionNetworkTests
     }
 
     [TestMethod]
-    public void LoadDecoderFromCanKeepTheFreshCrossAttention()
+    public void LoadDecoderFromCanLeaveTheCrossAttentionFresh()
     {
         var cs = Charset.English();
         using var net = new RecognitionNetwork(Encoder, Decoder, cs.ClassCount, seed: 1);
         using var pretrained = TextDecoderFactory.Create(Decoder, cs.ClassCount, seed: 99);
         var fresh = net.Decoder.Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         var source = pretrained.Module.state_dict();
-        net.LoadDecoderFrom(pretrained, keepCrossAttention: false);
+        net.LoadDecoderFrom(pretrained, copyCrossAttention: false);
         int crossTensors = 0;
         foreach (var (key, value) in net.Decoder.Module.state_dict())
         {
