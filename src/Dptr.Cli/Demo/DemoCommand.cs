@@ -245,11 +245,10 @@ internal static class DemoCommand
         /// <summary>(6) Table, curves, results.md / results.json.</summary>
         private void Results(IReadOnlyDictionary<string, JsonElement> metrics, string wordsSource, string pretrainNote, Stopwatch total)
         {
+            // The final run continues the DPTR run: its steps count on from where that one ended.
             var curves = new[] { ("DPTR", "dptr"), ("from scratch", "scratch"), ("DPTR, trained on", "final") }
-                .Select(c => (c.Item1, CurveCsv.Read(Path.Combine(outDir, $"finetune-{c.Item2}-curve.csv")))).ToList();
-            // The final run continues the DPTR run: plotted from where that one ended.
-            var plotted = curves.Select((c, i) => i == 2 ? (c.Item1, c.Item2.Shifted(z.CompareSteps)) : c).ToList();
-            var pngs = TrainingCurve.SavePlots(Path.Combine(outDir, "finetune"), "fine-tuning", plotted);
+                .Select(c => (c.Item1, CurveCsv.Read(Path.Combine(outDir, $"finetune-{c.Item2}-curve.csv")).Shifted(c.Item2 == "final" ? z.CompareSteps : 0))).ToList();
+            var pngs = TrainingCurve.SavePlots(Path.Combine(outDir, "finetune"), "fine-tuning", curves);
             string table = DemoResults.Table(metrics);
             var comparison = DemoResults.Comparison.From(metrics, curves[0].Item2, curves[1].Item2, z.CompareSteps);
             cli.Say("(7) held-out test set (" + z.TestImages + " rendered images of words unseen in fine-tuning and pre-training):");

@@ -247,7 +247,11 @@ internal sealed class RecognitionNetwork : nn.Module
         CopyState(source.state_dict(), state_dict(), "recognizer");
     }
 
-    private static void CopyState(IDictionary<string, Tensor> from, IDictionary<string, Tensor> to, string what)
+    /// <summary>
+    /// Checks that every name and shape fits (all of them, whatever is copied), then copies the tensors whose name
+    /// <paramref name="copy"/> accepts (null: all).
+    /// </summary>
+    private static void CopyState(IDictionary<string, Tensor> from, IDictionary<string, Tensor> to, string what, Func<string, bool>? copy = null)
     {
         var problems = new List<string>();
         foreach (var key in to.Keys.Except(from.Keys)) problems.Add($"'{key}' missing in the source");
@@ -259,7 +263,7 @@ internal sealed class RecognitionNetwork : nn.Module
             throw new ArgumentException($"The {what} weights do not fit (different width, depth, max length or charset?): {string.Join("; ", problems)}.");
         using var _ = no_grad();
         foreach (var (key, value) in to)
-            value.copy_(from[key]);
+            if (copy is null || copy(key)) value.copy_(from[key]);
     }
 
     /// <summary>
@@ -277,18 +281,7 @@ internal sealed class RecognitionNetwork : nn.Module
         ArgumentNullException.ThrowIfNull(source);
         if (source.Config.Kind != _decoder.Config.Kind)
             throw new ArgumentException($"Cannot load a {source.Config.Kind} decoder into a {_decoder.Config.Kind} decoder.", nameof(source));
-        var mine = decoder.state_dict();
-        var fresh = copyCrossAttention ? [] : mine.Where(p => p.Key.Contains(".cross_attn.", StringComparison.Ordinal))
-            .ToDictionary(p => p.Key, p => p.Value.detach().clone());
-        try
-        {
-            CopyState(source.Module.state_dict(), mine, "decoder");
-            using var _ = no_grad();
-            foreach (var (key, value) in fresh) mine[key].copy_(value);
-        }
-        finally
-        {
-            foreach (var value in fresh.Values) value.Dispose();
-        }
+        CopyState(source.Module.state_dict(), decoder.state_dict(), "decoder",
+            copyCrossAttention ? null : key => !key.Contains(".cross_attn.", StringComparison.Ordinal));
     }
 }
