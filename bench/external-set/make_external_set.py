@@ -6,7 +6,9 @@ so fontconfig - and therefore `dptr demo` - never sees them), drawn on crops of 
 Usage:  python3 bench/external-set/make_external_set.py OUT_DIR [--count 400] [--seed 1] [--photos DIR]
 
 Needs: ImageMagick 6 (`apt-get install --no-install-recommends imagemagick`) and `apt-get download` (Debian's apt).
-Words: Debian's `wamerican` list (also extracted, not installed), 3-10 letters, a-z only; 25 % shown Capitalised and
+Words: Debian's `wamerican` list (also extracted, not installed), 3-10 letters, a-z only, minus every word of the
+library's bundled training word list (src/Dptr.MLNet/Data/Bundled/english-words.txt), so the set's words are
+unseen as well as its fonts and renderer; 25 % shown Capitalised and
 15 % in UPPER case (labels keep the case shown; score with the 36-character protocol). Writes OUT_DIR/labels.tsv
 (`file<TAB>label`) and the images, the folder layout `mlContext.Data.LoadFromImageFolder` and `dptr eval` read.
 """
@@ -53,6 +55,11 @@ def main():
                        if "ExtraLight" not in os.path.basename(f) and (a.fonts or "Mono" not in os.path.basename(f) or rng.random() < 0.5))
         words = sorted({w.strip() for w in open(os.path.join(work, "usr/share/dict/american-english"), encoding="utf-8")
                         if 3 <= len(w.strip()) <= 10 and w.strip().isascii() and w.strip().isalpha() and w.strip().islower()})
+        # Words the demo could have trained on are left out: the set measures reading unseen words.
+        bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../src/Dptr.MLNet/Data/Bundled/english-words.txt")
+        with open(bundled, encoding="utf-8") as f:
+            seen = {w.strip() for w in f}
+        words = [w for w in words if w not in seen]
         rng.shuffle(words)
         os.makedirs(a.out, exist_ok=True)
         lines = []
@@ -90,7 +97,7 @@ def main():
         with open(os.path.join(a.out, "README.txt"), "w", encoding="utf-8") as f:
             f.write(f"External test set: {len(lines)} images, ImageMagick {run(IM, '-version', capture=True).splitlines()[0]}\n"
                     f"fonts (never seen by the demo): {', '.join(sorted(os.path.basename(x) for x in fonts))}\n"
-                    f"backgrounds: crops of {len(photos)} photographs in {os.path.abspath(a.photos)}; words: Debian wamerican; seed {a.seed}\n")
+                    f"backgrounds: crops of {len(photos)} photographs in {os.path.abspath(a.photos)}; words: Debian wamerican minus the bundled training list; seed {a.seed}\n")
         print(f"wrote {len(lines)} images to {a.out}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

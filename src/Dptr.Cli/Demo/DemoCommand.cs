@@ -86,7 +86,7 @@ internal static class DemoCommand
         /// </summary>
         private (string[] TextWords, string Source) Data()
         {
-            string sig = $"data v4 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural}";
+            string sig = $"data v5 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural}";
             string source;
             if (!_steps.IsDone("data", sig))
             {
@@ -127,7 +127,7 @@ internal static class DemoCommand
             {
                 var options = DemoRecipe.Clip(z, seed, natural);
                 string sig = string.Create(CultureInfo.InvariantCulture,
-                    $"clip v3 {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges}");
+                    $"clip v5 data {_steps.Signature("data")} {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges}");
                 if (!_steps.IsDone("clip", sig) || !File.Exists(Path.Combine(clipDir, ClipModel.WeightsFileName)))
                 {
                     cli.Say($"(2) training a small CLIP ({options.Width} wide, {options.Layers} layer) on rendered word images + prompts \"a photo of a '<word>'\"");

@@ -10,11 +10,14 @@ namespace Dptr.Cli.Demo;
 /// </summary>
 internal static class DemoRecipe
 {
-    /// <summary>The small CLIP: character tokens and the convolutional word-image tower (the defaults of <see cref="WordImageClipOptions"/>).</summary>
+    /// <summary>
+    /// The small CLIP: character tokens and the convolutional word-image tower (the defaults of
+    /// <see cref="WordImageClipOptions"/>), trained on plainer renders than the recognizer (<see cref="DemoWords.ClipRenderOptions"/>).
+    /// </summary>
     public static WordImageClipOptions Clip(DemoSizes z, int seed, string? natural) => new()
     {
         Width = z.Width, Layers = z.ClipLayers, Heads = 4, Steps = z.ClipSteps, BatchSize = 64, HeldOutWords = z.ClipHeldOut,
-        Seed = seed, LearningRate = 1e-3, Render = DemoWords.RenderOptions(seed + 1000, natural),
+        Seed = seed, LearningRate = 1e-3, Render = DemoWords.ClipRenderOptions(seed + 1000, natural),
     };
 
     /// <summary>Text-only pre-training of the decoder (<paramref name="kind"/>: PARSeq, or the autoregressive ablation).</summary>

@@ -19,8 +19,8 @@ internal sealed record DemoSizes(int TextWords, int ValidationImages, int TestIm
 {
     // Full: sized for ≤ 15 min end to end on 2 idle cores (docs/results.md has the measured timings). Every
     // fine-tuning image is rendered on the fly and never repeats; the comparison gives both arms the same rows.
-    public static readonly DemoSizes Full = new(TextWords: 8000, ValidationImages: 200, TestImages: 300, ClipSteps: 400, ClipHeldOut: 1000,
-        ClipLayers: 1, Width: 128, BankImages: 96, PretrainSteps: 1500, PretrainBatch: 64, CompareSteps: 400, FinalSteps: 1300, FinetuneBatch: 32);
+    public static readonly DemoSizes Full = new(TextWords: 20000, ValidationImages: 200, TestImages: 300, ClipSteps: 400, ClipHeldOut: 1000,
+        ClipLayers: 1, Width: 128, BankImages: 96, PretrainSteps: 1500, PretrainBatch: 64, CompareSteps: 400, FinalSteps: 1700, FinetuneBatch: 32);
 
     // Quick: the suite's smoke test (≤ 3 min): enough steps that the model reads some unseen words.
     public static readonly DemoSizes Quick = new(TextWords: 1500, ValidationImages: 64, TestImages: 100, ClipSteps: 20, ClipHeldOut: 300,

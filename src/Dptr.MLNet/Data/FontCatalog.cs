@@ -3,7 +3,8 @@ using SkiaSharp;
 namespace Dptr.MLNet.Data;
 
 /// <summary>
-/// The fonts a renderer may use, loaded from a folder or from the system font folders, with glyph-coverage
+/// The fonts a renderer may use, loaded from a folder or from the system font folders (plus the library's
+/// <see cref="BundledFonts"/> unless told not to), with glyph-coverage
 /// queries so that no word is ever drawn with missing-glyph boxes.
 /// </summary>
 internal sealed class FontCatalog : IDisposable
@@ -12,7 +13,7 @@ internal sealed class FontCatalog : IDisposable
 
     private readonly List<(SKTypeface face, string file)> _fonts = [];
 
-    public FontCatalog(string? directory, BadRowAction onBadFont, int minWeight = 0)
+    public FontCatalog(string? directory, BadRowAction onBadFont, int minWeight = 0, bool includeBundled = false)
     {
         IEnumerable<string> files;
         if (directory is not null)
@@ -34,6 +35,9 @@ internal sealed class FontCatalog : IDisposable
             }
             _fonts.Add((face, file));
         }
+        // The bundled faces join the system's only: a given folder means exactly those fonts.
+        if (directory is null && includeBundled)
+            foreach (var (name, bytes) in BundledFonts.All) _fonts.Add((BundledFonts.Load(name, bytes), name));
         // Thin faces are illegible at recognition size; drop them unless nothing else is left.
         if (_fonts.Any(f => f.face.FontWeight >= minWeight))
         {

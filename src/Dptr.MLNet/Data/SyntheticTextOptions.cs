@@ -27,6 +27,15 @@ public sealed class SyntheticTextOptions
     /// <summary>Folder of font files (.ttf, .otf, .ttc), searched recursively; <c>null</c> = the system font folders (default).</summary>
     public string? FontDirectory { get; set; }
 
+    /// <summary>
+    /// With <see cref="FontDirectory"/> <c>null</c>: also draw with the 24 font faces bundled with the library (Go,
+    /// Roboto, Open Sans, Comic Neue, Cantarell, Inconsolata, Noto Mono/Serif, EB Garamond, Computer Modern; sans,
+    /// serif, mono and casual designs), beside the system's (default true: a fresh Debian has only DejaVu, and a model
+    /// trained on one family reads others badly). Ignored when <see cref="FontDirectory"/> is set: a given folder
+    /// means exactly those fonts.
+    /// </summary>
+    public bool IncludeBundledFonts { get; set; } = true;
+
     /// <summary>Folder of natural images to crop backgrounds from; <c>null</c> = generated backgrounds only (default).</summary>
     public string? BackgroundDirectory { get; set; }
 

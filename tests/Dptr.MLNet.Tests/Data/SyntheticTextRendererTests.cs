@@ -92,6 +92,31 @@ public sealed class SyntheticTextRendererTests
     }
 
     [TestMethod]
+    public void BundledFonts_JoinTheSystemFaces_OnlyWithoutAFontFolder()
+    {
+        // Every bundled face loads and draws the 36-character protocol's symbols in both cases.
+        Assert.HasCount(24, BundledFonts.All);
+        foreach (var (name, bytes) in BundledFonts.All)
+        {
+            using var face = BundledFonts.Load(name, bytes);
+            using var font = new SKFont(face);
+            Assert.IsTrue(font.ContainsGlyphs("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), $"{name} lacks an alphanumeric glyph");
+        }
+        using var withBundled = new SyntheticTextRenderer(new SyntheticTextOptions());
+        using var systemOnly = new SyntheticTextRenderer(new SyntheticTextOptions { IncludeBundledFonts = false });
+        using var folder = new SyntheticTextRenderer(new SyntheticTextOptions { FontDirectory = FontDir() });
+        var bundledNames = withBundled.FontFiles.Where(f => f.StartsWith("bundled:", StringComparison.Ordinal)).ToList();
+        CollectionAssert.AreEquivalent(BundledFonts.All.Select(f => f.Name).ToArray(), bundledNames);
+        Assert.AreEqual(systemOnly.FontFiles.Count + 24, withBundled.FontFiles.Count);
+        Assert.IsFalse(systemOnly.FontFiles.Concat(folder.FontFiles).Any(f => f.StartsWith("bundled:", StringComparison.Ordinal)));
+        CollectionAssert.Contains(bundledNames, "bundled:Go-Regular.ttf");
+        // A word renders, and differently from the system-only renderer for some rows (other faces are drawn).
+        var a = Enumerable.Range(0, 12).Select(i => withBundled.RenderPng("Reading", i)).ToList();
+        var b = Enumerable.Range(0, 12).Select(i => systemOnly.RenderPng("Reading", i)).ToList();
+        Assert.IsTrue(a.Zip(b).Any(p => !p.First.AsSpan().SequenceEqual(p.Second)));
+    }
+
+    [TestMethod]
     public void NotAFontFile_ErrorNamesFile_SkipCounts()
     {
         string dir = DataTestUtil.TempDir();

@@ -41,11 +41,48 @@ public sealed class TextCorpusTests
     [TestMethod]
     public void EnglishWordGenerator_IsSeededAndFitsCharset()
     {
-        var a = EnglishWordGenerator.Generate(200, 4, useSystemDictionary: false);
-        CollectionAssert.AreEqual(a.ToArray(), EnglishWordGenerator.Generate(200, 4, useSystemDictionary: false).ToArray());
-        CollectionAssert.AreNotEqual(a.ToArray(), EnglishWordGenerator.Generate(200, 5, useSystemDictionary: false).ToArray());
+        var a = EnglishWordGenerator.Generate(200, 4, EnglishWordSource.PseudoWords);
+        CollectionAssert.AreEqual(a.ToArray(), EnglishWordGenerator.Generate(200, 4, EnglishWordSource.PseudoWords).ToArray());
+        CollectionAssert.AreNotEqual(a.ToArray(), EnglishWordGenerator.Generate(200, 5, EnglishWordSource.PseudoWords).ToArray());
         Assert.IsTrue(a.All(w => w.Length is > 0 and <= 25 && w.All(c => c is > ' ' and < (char)127)));
         Assert.IsTrue(a.Any(w => w.All(char.IsAsciiDigit)));
         Assert.IsTrue(a.Any(w => char.IsAsciiLetterUpper(w[0])));
     }
+
+    [TestMethod]
+    public void BundledWords_AreTheSortedScowlList_AndTheDefaultSource()
+    {
+        var bundled = EnglishWordGenerator.BundledWords;
+        Assert.AreEqual(38_013, bundled.Count);
+        Assert.IsTrue(bundled.All(w => w.Length is >= 2 and <= 25 && w.All(char.IsAsciiLetterLower)), "bundled words are lower-case a–z");
+        for (int i = 1; i < bundled.Count; i++)
+            Assert.IsTrue(string.CompareOrdinal(bundled[i - 1], bundled[i]) < 0, $"not sorted/distinct at {i}: '{bundled[i - 1]}', '{bundled[i]}'");
+        CollectionAssert.IsSubsetOf(new[] { "the", "house", "recognize", "zebra" }, bundled.ToArray());
+
+        // The default draws real words from the bundled list (plus numbers, case and punctuation variants).
+        var set = bundled.ToHashSet(StringComparer.Ordinal);
+        var words = EnglishWordGenerator.Generate(300, 2);
+        CollectionAssert.AreEqual(words.ToArray(), EnglishWordGenerator.Generate(300, 2, EnglishWordSource.Bundled).ToArray());
+        var lettered = words.Where(w => !w.All(char.IsAsciiDigit)).Select(w => w.TrimEnd(EnglishWordGeneratorPunctuation).ToLowerInvariant()).ToList();
+        Assert.IsTrue(lettered.Count > 250);
+        Assert.IsTrue(lettered.All(set.Contains), "every non-numeric word is a bundled word: " + string.Join(", ", lettered.Where(w => !set.Contains(w)).Take(5)));
+        // Pseudo-words are (nearly all) not English.
+        var pseudo = EnglishWordGenerator.Generate(300, 2, EnglishWordSource.PseudoWords).Where(w => !w.All(char.IsAsciiDigit)).Select(w => w.TrimEnd(EnglishWordGeneratorPunctuation).ToLowerInvariant()).ToList();
+        Assert.IsTrue(pseudo.Count(set.Contains) < pseudo.Count / 4);
+    }
+
+    [TestMethod]
+    public void SystemDictionarySource_FailsClearlyWhenAbsent()
+    {
+        if (File.Exists(EnglishWordGenerator.SystemWordList))
+        {
+            Assert.AreEqual(10, EnglishWordGenerator.Generate(10, 1, EnglishWordSource.SystemDictionary).Count);
+            return;
+        }
+        var ex = Assert.ThrowsExactly<FileNotFoundException>(() => EnglishWordGenerator.Generate(10, 1, EnglishWordSource.SystemDictionary));
+        StringAssert.Contains(ex.Message, EnglishWordGenerator.SystemWordList);
+        StringAssert.Contains(ex.Message, "EnglishWordSource.Bundled");
+    }
+
+    private static readonly char[] EnglishWordGeneratorPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".ToCharArray();
 }
