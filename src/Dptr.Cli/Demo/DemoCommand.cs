@@ -24,18 +24,21 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "output folder; finished steps there are reused", DefaultValueFactory = _ => "dptr-demo", HelpName = "path" };
         var quick = CliOptions.Flag("--quick", "tiny sizes (about 3 minutes on 2 cores) instead of the full demo (about 15)");
+        var hour = CliOptions.Flag("--hour", "the full demo with about an hour's budget: the final model trains 16,000 steps instead of 1,700 (run it in a full demo's --out folder to reuse the finished steps)");
         var natural = CliOptions.Path("--natural-images", "folder of natural, text-free photos for the ORP bank [default: generated non-text images]");
         var clip = CliOptions.Path("--clip", "real CLIP weights (Hugging Face folder) instead of training a small CLIP");
         var seed = CliOptions.Seed();
-        var command = new Command("demo", "End-to-end demo: data, CLIP, ORP bank, pre-training, fine-tuning vs scratch, results.") { output, quick, natural, clip, seed };
+        var command = new Command("demo", "End-to-end demo: data, CLIP, ORP bank, pre-training, fine-tuning vs scratch, results.") { output, quick, hour, natural, clip, seed };
         command.SetAction(p =>
         {
             string? naturalDir = p.GetValue(natural), clipDir = p.GetValue(clip);
             if (naturalDir is not null && !Directory.Exists(naturalDir)) throw new DirectoryNotFoundException($"--natural-images folder not found: '{naturalDir}'");
             if (clipDir is not null && !Directory.Exists(clipDir)) throw new DirectoryNotFoundException($"--clip folder not found: '{clipDir}'");
             string outDir = OutputPaths.CheckFolder(p.GetValue(output)!, "--out");
-            bool isQuick = p.GetValue(quick);
-            var metrics = new DemoRun(cli, outDir, isQuick ? DemoSizes.Quick : DemoSizes.Full, isQuick, naturalDir, clipDir, p.GetValue(seed)).Run();
+            bool isQuick = p.GetValue(quick), isHour = p.GetValue(hour);
+            if (isQuick && isHour) throw new CliUsageException("--quick and --hour are different presets: pass one of them");
+            var sizes = isQuick ? DemoSizes.Quick : isHour ? DemoSizes.Hour : DemoSizes.Full;
+            var metrics = new DemoRun(cli, outDir, sizes, isQuick, naturalDir, clipDir, p.GetValue(seed)).Run();
             return metrics.Count > 0 ? 0 : CliErrors.BadInput;
         });
         return command;
@@ -52,7 +55,7 @@ internal static class DemoCommand
         {
             Directory.CreateDirectory(outDir);
             var total = Stopwatch.StartNew();
-            cli.Say($"DPTR demo ({(quick ? "quick" : "full")}) in {outDir}  — torch threads {TorchSharp.torch.get_num_threads()}");
+            cli.Say($"DPTR demo ({z.Name}) in {outDir}  — torch threads {TorchSharp.torch.get_num_threads()}");
             var (textWords, wordsSource) = Timed("data", Data);
             using var clip = Timed("clip", () => Clip(textWords));
             using var bank = Timed("bank", () => Bank(clip));
@@ -86,7 +89,7 @@ internal static class DemoCommand
         /// </summary>
         private (string[] TextWords, string Source) Data()
         {
-            string sig = $"data v5 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural}";
+            string sig = $"data v5 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural} varied {z.VariedRenders}";
             string source;
             if (!_steps.IsDone("data", sig))
             {
@@ -105,7 +108,7 @@ internal static class DemoCommand
                 {
                     string dir = Path.Combine(DataDir, name);
                     if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-                    using var r = new SyntheticTextRenderer(DemoWords.RenderOptions(seed + offset, natural));
+                    using var r = new SyntheticTextRenderer(DemoWords.RecognizerRenderOptions(z, seed + offset, natural));
                     ConsoleProgress.Run($"render {name}", list.Count, report =>
                         r.RenderToFolder(list, list.Count, dir, new SyncProgress<int>(n => report(n, null))), cli.PlainProgress);
                 }
@@ -204,7 +207,7 @@ internal static class DemoCommand
             int steps = final ? z.FinalSteps : z.CompareSteps;
             var o = DemoRecipe.Finetune(z, steps, seed, final);
             // The comparison arms see the same rows (same seed); the final run gets new ones.
-            var data = DemoRecipe.FinetuneData(seed, final, natural);
+            var data = DemoRecipe.FinetuneData(z, seed, final, natural);
             string sig = string.Create(CultureInfo.InvariantCulture,
                 $"finetune v3 {name} {o.LearningRate} {o.MaxSteps} {o.BatchSize} {seed} {o.Width} {o.Encoder.Depth} {o.Encoder.Heads} {o.PermutationCount} " +
                 $"{(fromPretrained ? "pretrain " + _steps.Signature("pretrain") : "scratch")} {(final ? "from " + _steps.Signature("finetune-dptr") : "")} data {_steps.Signature("data")}");

@@ -39,6 +39,6 @@ internal static class DemoRecipe
     };
 
     /// <summary>The fine-tuning images: rendered on the fly; the comparison arms share a seed, the final run gets new rows.</summary>
-    public static SyntheticDataOptions FinetuneData(int seed, bool final, string? natural) =>
-        new() { Render = DemoWords.RenderOptions(seed + (final ? 7 : 0), natural), LowercaseLabels = true };
+    public static SyntheticDataOptions FinetuneData(DemoSizes z, int seed, bool final, string? natural) =>
+        new() { Render = DemoWords.RecognizerRenderOptions(z, seed + (final ? 7 : 0), natural), LowercaseLabels = true };
 }

@@ -72,7 +72,7 @@ internal static class DemoResults
         var z = run.Sizes;
         var md = new StringBuilder();
         md.AppendLine("# DPTR demo results").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr demo{(run.Quick ? " --quick" : "")}{(run.NaturalImages is null ? "" : " --natural-images " + run.NaturalImages)}{(run.Clip is null ? "" : " --clip " + run.Clip)}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Command: `dptr demo{(run.Sizes.Name == "full" ? "" : " --" + run.Sizes.Name)}{(run.NaturalImages is null ? "" : " --natural-images " + run.NaturalImages)}{(run.Clip is null ? "" : " --clip " + run.Clip)}`").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Words: {run.WordsSource}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Images: rendered on the fly for fine-tuning (never repeated, case and digit variants, labels lower-cased: the 36-character protocol); {z.ValidationImages} validation and {z.TestImages} test images of words in neither the fine-tuning images nor the text corpus.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- CLIP: {(run.Clip is null ? $"small CLIP trained here ({z.Width} wide, {z.ClipLayers} layer per tower, {z.ClipSteps} contrastive steps)" : "given weights " + run.Clip)}.");
@@ -90,6 +90,7 @@ internal static class DemoResults
         {
             w.WriteStartObject();
             w.WriteBoolean("quick", run.Quick);
+            w.WriteString("preset", run.Sizes.Name);
             w.WriteNumber("seed", run.Seed);
             w.WriteString("words", run.WordsSource);
             w.WriteString("orpImages", run.NaturalImages ?? "generated");

@@ -44,9 +44,13 @@ internal static class DemoWords
         MaxFrameRotationDegrees = 3,
     };
 
+    /// <summary>The recognizer's renders for a preset: <see cref="RenderOptions"/>, or <see cref="ClipRenderOptions"/> where the preset says so.</summary>
+    public static SyntheticTextOptions RecognizerRenderOptions(DemoSizes z, int seed, string? backgrounds) =>
+        z.VariedRenders ? RenderOptions(seed, backgrounds) : ClipRenderOptions(seed, backgrounds);
+
     /// <summary>
-    /// Renderer settings of the small CLIP's word images: the renderer's default distortions and the system fonts
-    /// only, half the words stretched (the demo's recognizer renders before the bundled fonts and framing variations).
+    /// Renderer settings of the small CLIP's word images (and the quick preset's recognizer images): the renderer's
+    /// default distortions and the system fonts only, half the words stretched; no bundled fonts, no framing variations.
     /// Measured (docs/results.md): the same 400 contrastive steps on the recognizer's varied renders aligned worse
     /// (held-out retrieval@1 among 100: 17 % vs 31 %) and left token states the decoder reads back far worse (47 % vs
     /// 87 % of held-out words after 1,500 pre-training steps), and rendered slower. The CLIP only has to carry the

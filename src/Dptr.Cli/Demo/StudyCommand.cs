@@ -175,7 +175,7 @@ internal static class StudyCommand
                 o.Encoder = arm.Encoder;
                 o.TransferCrossAttention = arm.TransferCrossAttention;
                 o.Decoder = new DecoderOptions { Kind = arm.Decoder, Depth = 2, Heads = 4, PermutationCount = 2 };
-                var data = DemoRecipe.FinetuneData(_seed, final: false, natural: null);
+                var data = DemoRecipe.FinetuneData(_z, _seed, final: false, natural: null);
                 // A fixed labelled set: the first N rows of the demo's stream, rendered once and cached (so epochs
                 // repeat the same images, shuffled); the stream: every image new, as in the demo.
                 var view = ml.Data.LoadSyntheticText(words, data, arm.LabelledImages ?? (long)steps * _z.FinetuneBatch);
