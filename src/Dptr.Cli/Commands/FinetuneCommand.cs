@@ -18,7 +18,7 @@ internal static class FinetuneCommand
         var data = CliOptions.Path("--data", "training data: a folder with labels.tsv, or an LMDB dataset root");
         var synthetic = CliOptions.Path("--synthetic", "train on word images rendered on the fly from this word list (one word per line; needs --steps) instead of --data");
         var lowercase = CliOptions.Flag("--lowercase", "with --synthetic: lower-case labels (the 36-character protocol; images keep their case variants)");
-        var fonts = CliOptions.Path("--fonts", "with --synthetic: folder of fonts to render with [default: the system fonts]");
+        var fonts = CliOptions.Path("--fonts", "with --synthetic: folder of fonts to render with, used alone [default: the system fonts and the 24 faces bundled with the library]");
         var backgrounds = CliOptions.Path("--backgrounds", "with --synthetic: folder of photos to crop backgrounds from [default: generated backgrounds]");
         var output = CliOptions.RequiredPath("--out", "model zip to write (curves go to <out>-loss.png / -accuracy.png)");
         var pretrained = CliOptions.Path("--pretrained", "zip from dptr pretrain: its decoder is copied [default: from scratch]");

