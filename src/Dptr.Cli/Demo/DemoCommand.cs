@@ -24,20 +24,20 @@ internal static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "output folder; finished steps there are reused", DefaultValueFactory = _ => "dptr-demo", HelpName = "path" };
         var quick = CliOptions.Flag("--quick", "tiny sizes (about 3 minutes on 2 cores) instead of the full demo (about 15)");
-        var hour = CliOptions.Flag("--hour", "the full demo with about an hour's budget: the final model trains 16,000 steps instead of 1,700 (run it in a full demo's --out folder to reuse the finished steps)");
+        var longer = CliOptions.Flag("--long", "the full demo with a longer final training: 16,000 steps instead of 1,500 (about 80 min on 2 idle cores; run it in a full demo's --out folder to reuse the finished steps)");
         var natural = CliOptions.Path("--natural-images", "folder of natural, text-free photos for the ORP bank [default: generated non-text images]");
         var clip = CliOptions.Path("--clip", "real CLIP weights (Hugging Face folder) instead of training a small CLIP");
         var seed = CliOptions.Seed();
-        var command = new Command("demo", "End-to-end demo: data, CLIP, ORP bank, pre-training, fine-tuning vs scratch, results.") { output, quick, hour, natural, clip, seed };
+        var command = new Command("demo", "End-to-end demo: data, CLIP, ORP bank, pre-training, fine-tuning vs scratch, results.") { output, quick, longer, natural, clip, seed };
         command.SetAction(p =>
         {
             string? naturalDir = p.GetValue(natural), clipDir = p.GetValue(clip);
             if (naturalDir is not null && !Directory.Exists(naturalDir)) throw new DirectoryNotFoundException($"--natural-images folder not found: '{naturalDir}'");
             if (clipDir is not null && !Directory.Exists(clipDir)) throw new DirectoryNotFoundException($"--clip folder not found: '{clipDir}'");
             string outDir = OutputPaths.CheckFolder(p.GetValue(output)!, "--out");
-            bool isQuick = p.GetValue(quick), isHour = p.GetValue(hour);
-            if (isQuick && isHour) throw new CliUsageException("--quick and --hour are different presets: pass one of them");
-            var sizes = isQuick ? DemoSizes.Quick : isHour ? DemoSizes.Hour : DemoSizes.Full;
+            bool isQuick = p.GetValue(quick), isLong = p.GetValue(longer);
+            if (isQuick && isLong) throw new CliUsageException("--quick and --long are different presets: pass one of them");
+            var sizes = isQuick ? DemoSizes.Quick : isLong ? DemoSizes.Long : DemoSizes.Full;
             var metrics = new DemoRun(cli, outDir, sizes, isQuick, naturalDir, clipDir, p.GetValue(seed)).Run();
             return metrics.Count > 0 ? 0 : CliErrors.BadInput;
         });

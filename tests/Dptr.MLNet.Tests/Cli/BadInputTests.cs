@@ -312,7 +312,7 @@ public sealed class BadInputTests
     [DataRow("demo|--out|{words}", 1, "--out '{words}' is a file; expected a folder")]
     [DataRow("demo|--natural-images|{missing}", 1, "--natural-images folder not found: '{missing}'")]
     [DataRow("demo|--clip|{missing}", 1, "--clip folder not found: '{missing}'")]
-    [DataRow("demo|--quick|--hour", 2, "--quick and --hour are different presets: pass one of them")]
+    [DataRow("demo|--quick|--long", 2, "--quick and --long are different presets: pass one of them")]
     public void EachBadInputGetsItsExitCodeAndOneLineNamingIt(string line, int code, string expected)
     {
         string outDir = Path.Combine(_root, "out-" + Guid.NewGuid().ToString("N")[..8]);
