@@ -38,14 +38,14 @@ internal static class DemoCommand
             bool isQuick = p.GetValue(quick), isLong = p.GetValue(longer);
             if (isQuick && isLong) throw new CliUsageException("--quick and --long are different presets: pass one of them");
             var sizes = isQuick ? DemoSizes.Quick : isLong ? DemoSizes.Long : DemoSizes.Full;
-            var metrics = new DemoRun(cli, outDir, sizes, isQuick, naturalDir, clipDir, p.GetValue(seed)).Run();
+            var metrics = new DemoRun(cli, outDir, sizes, naturalDir, clipDir, p.GetValue(seed)).Run();
             return metrics.Count > 0 ? 0 : CliErrors.BadInput;
         });
         return command;
     }
 
     /// <summary>One demo run: each step a method, in order.</summary>
-    private sealed class DemoRun(CliContext cli, string outDir, DemoSizes z, bool quick, string? natural, string? clipFolder, int seed)
+    private sealed class DemoRun(CliContext cli, string outDir, DemoSizes z, string? natural, string? clipFolder, int seed)
     {
         private readonly StepCache _steps = new(Path.Combine(outDir, ".steps"));
         private readonly Dictionary<string, double> _timings = [];
@@ -258,7 +258,7 @@ internal static class DemoCommand
             cli.Say(table);
             if (comparison is not null) cli.Say(comparison.ToString());
             _timings["total"] = total.Elapsed.TotalSeconds;
-            DemoResults.Write(outDir, new DemoResults.Run(z, quick, natural, clipFolder, wordsSource, pretrainNote, seed), metrics, table, _timings, pngs, comparison);
+            DemoResults.Write(outDir, new DemoResults.Run(z, natural, clipFolder, wordsSource, pretrainNote, seed), metrics, table, _timings, pngs, comparison);
         }
 
         /// <summary>(7) The saved model, reloaded in a fresh MLContext, reads a few test images.</summary>

@@ -9,7 +9,7 @@ namespace Dptr.Cli.Demo;
 internal static class DemoResults
 {
     /// <summary>What the run was, for the header of results.md and results.json.</summary>
-    public sealed record Run(DemoSizes Sizes, bool Quick, string? NaturalImages, string? Clip, string WordsSource, string PretrainNote, int Seed);
+    public sealed record Run(DemoSizes Sizes, string? NaturalImages, string? Clip, string WordsSource, string PretrainNote, int Seed);
 
     private static readonly (string Key, string Header)[] Columns =
     [
@@ -89,7 +89,7 @@ internal static class DemoResults
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteBoolean("quick", run.Quick);
+            w.WriteBoolean("quick", run.Sizes.Name == "quick");
             w.WriteString("preset", run.Sizes.Name);
             w.WriteNumber("seed", run.Seed);
             w.WriteString("words", run.WordsSource);

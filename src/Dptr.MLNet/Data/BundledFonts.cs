@@ -1,4 +1,3 @@
-using System.Reflection;
 using SkiaSharp;
 
 namespace Dptr.MLNet.Data;
@@ -18,28 +17,24 @@ internal static class BundledFonts
     /// <summary>Name shown for a bundled face in <see cref="SyntheticTextRenderer.FontFiles"/>.</summary>
     internal const string NamePrefix = "bundled:";
 
-    private static readonly Lazy<IReadOnlyList<(string Name, byte[] Bytes)>> Files = new(Read);
+    // Read from the assembly once per process: every renderer's typefaces share these immutable font files.
+    private static readonly Lazy<IReadOnlyList<(string Name, SKData Data)>> Files = new(Read);
 
-    /// <summary>(display name, file bytes) of every bundled face, in name order.</summary>
-    public static IReadOnlyList<(string Name, byte[] Bytes)> All => Files.Value;
+    /// <summary>(display name, file data) of every bundled face, in name order.</summary>
+    public static IReadOnlyList<(string Name, SKData Data)> All => Files.Value;
 
     /// <summary>Loads a bundled face; the caller owns (disposes) it.</summary>
-    public static SKTypeface Load(string name, byte[] bytes)
-    {
-        using var data = SKData.CreateCopy(bytes);
-        return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"The bundled font '{name}' cannot be loaded by SkiaSharp (a broken build).");
-    }
+    public static SKTypeface Load(string name, SKData data) =>
+        SKTypeface.FromData(data) ?? throw new InvalidOperationException($"The bundled font '{name}' cannot be loaded by SkiaSharp (a broken build).");
 
-    private static IReadOnlyList<(string, byte[])> Read()
+    private static IReadOnlyList<(string, SKData)> Read()
     {
         var assembly = typeof(BundledFonts).Assembly;
-        var result = new List<(string, byte[])>();
+        var result = new List<(string, SKData)>();
         foreach (string resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var memory = new MemoryStream();
-            stream.CopyTo(memory);
-            result.Add((NamePrefix + resource[ResourcePrefix.Length..], memory.ToArray()));
+            result.Add((NamePrefix + resource[ResourcePrefix.Length..], SKData.Create(stream)));
         }
         if (result.Count == 0) throw new InvalidOperationException($"No bundled fonts in {assembly.GetName().Name} (a broken build: expected resources '{ResourcePrefix}*').");
         return result;

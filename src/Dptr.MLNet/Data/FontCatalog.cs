@@ -37,7 +37,7 @@ internal sealed class FontCatalog : IDisposable
         }
         // The bundled faces join the system's only: a given folder means exactly those fonts.
         if (directory is null && includeBundled)
-            foreach (var (name, bytes) in BundledFonts.All) _fonts.Add((BundledFonts.Load(name, bytes), name));
+            foreach (var (name, data) in BundledFonts.All) _fonts.Add((BundledFonts.Load(name, data), name));
         // Thin faces are illegible at recognition size; drop them unless nothing else is left.
         if (_fonts.Any(f => f.face.FontWeight >= minWeight))
         {

@@ -40,7 +40,7 @@ public sealed class SyntheticTextRenderer : IDisposable
     /// <summary>The options in use.</summary>
     public SyntheticTextOptions Options => _options;
 
-    /// <summary>The font files loaded; faces bundled with the library show as <c>bundled:    /// <summary>The font files loaded.</summary>lt;file name    /// <summary>The font files loaded.</summary>gt;</c>.</summary>
+    /// <summary>The font files loaded; faces bundled with the library show as <c>bundled:&lt;file name&gt;</c>.</summary>
     public IReadOnlyList<string> FontFiles => _fonts.Files;
 
     /// <summary>Font files that could not be loaded and were skipped (with <see cref="SyntheticTextOptions.OnBadFont"/> = Skip).</summary>

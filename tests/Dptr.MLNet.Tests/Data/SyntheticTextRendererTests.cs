@@ -96,9 +96,9 @@ public sealed class SyntheticTextRendererTests
     {
         // Every bundled face loads and draws the 36-character protocol's symbols in both cases.
         Assert.HasCount(24, BundledFonts.All);
-        foreach (var (name, bytes) in BundledFonts.All)
+        foreach (var (name, data) in BundledFonts.All)
         {
-            using var face = BundledFonts.Load(name, bytes);
+            using var face = BundledFonts.Load(name, data);
             using var font = new SKFont(face);
             Assert.IsTrue(font.ContainsGlyphs("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), $"{name} lacks an alphanumeric glyph");
         }
