@@ -427,39 +427,58 @@ public sealed class SyntheticTextRenderer : IDisposable
         int bw = x1 - x0, bh = y1 - y0;
         if (r == 0 || bw <= 0 || bh <= 0) return;
         var px = PixelSpan(mask);
-        var src = new byte[bw * bh];
-        long before = 0;
-        for (int y = 0; y < bh; y++)
-            for (int x = 0; x < bw; x++)
-                before += src[y * bw + x] = px[(y0 + y) * stride + x0 + x];
+        int window = 2 * r + 1, longest = Math.Max(bw, bh);
+        // A zero-padded line (outside the image counts as empty) and the van Herk / Gil-Werman block scans: the max
+        // (min) over any window of 2r+1 samples is one comparison of a block suffix and a block prefix, whatever r.
+        var line = new byte[longest + 2 * r];
+        var prefix = new byte[line.Length];
+        var suffix = new byte[line.Length];
         var tmp = new byte[bw * bh];
         var dst = new byte[bw * bh];
-        // Separable: rows, then columns; outside the image counts as empty (0).
+        long before = 0;
+        // Separable: rows, then columns.
         for (int y = 0; y < bh; y++)
-            for (int x = 0; x < bw; x++)
-            {
-                int v = dilate ? 0 : 255;
-                for (int k = x - r; k <= x + r; k++)
-                {
-                    int s = k < 0 || k >= bw ? 0 : src[y * bw + k];
-                    v = dilate ? Math.Max(v, s) : Math.Min(v, s);
-                }
-                tmp[y * bw + x] = (byte)v;
-            }
+        {
+            var row = px.Slice((y0 + y) * stride + x0, bw);
+            foreach (byte v in row) before += v;
+            row.CopyTo(line.AsSpan(r));
+            line.AsSpan(r + bw, r).Clear();
+            WindowExtreme(line.AsSpan(0, bw + 2 * r), window, dilate, prefix, suffix, tmp.AsSpan(y * bw, bw));
+        }
+        var column = new byte[bh];
         long after = 0;
-        for (int y = 0; y < bh; y++)
-            for (int x = 0; x < bw; x++)
-            {
-                int v = dilate ? 0 : 255;
-                for (int k = y - r; k <= y + r; k++)
-                {
-                    int s = k < 0 || k >= bh ? 0 : tmp[k * bw + x];
-                    v = dilate ? Math.Max(v, s) : Math.Min(v, s);
-                }
-                after += dst[y * bw + x] = (byte)v;
-            }
+        for (int x = 0; x < bw; x++)
+        {
+            for (int y = 0; y < bh; y++) line[r + y] = tmp[y * bw + x];
+            line.AsSpan(r + bh, r).Clear();
+            WindowExtreme(line.AsSpan(0, bh + 2 * r), window, dilate, prefix, suffix, column);
+            for (int y = 0; y < bh; y++) after += dst[y * bw + x] = column[y];
+        }
         if (!dilate && after < 0.35 * before) return;
         for (int y = 0; y < bh; y++) dst.AsSpan(y * bw, bw).CopyTo(px.Slice((y0 + y) * stride + x0, bw));
+    }
+
+    /// <summary>
+    /// <paramref name="result"/>[i] = max (or min) of <paramref name="padded"/>[i .. i+window-1], for every i that has a whole
+    /// window (van Herk / Gil-Werman: running extremes within blocks of <paramref name="window"/> samples, forwards and
+    /// backwards, so each output takes one comparison). <paramref name="prefix"/> and <paramref name="suffix"/> are scratch.
+    /// </summary>
+    internal static void WindowExtreme(ReadOnlySpan<byte> padded, int window, bool max, Span<byte> prefix, Span<byte> suffix, Span<byte> result)
+    {
+        int length = padded.Length;
+        for (int start = 0; start < length; start += window)
+        {
+            int end = Math.Min(start + window, length);
+            prefix[start] = padded[start];
+            for (int i = start + 1; i < end; i++) prefix[i] = max ? Math.Max(prefix[i - 1], padded[i]) : Math.Min(prefix[i - 1], padded[i]);
+            suffix[end - 1] = padded[end - 1];
+            for (int i = end - 2; i >= start; i--) suffix[i] = max ? Math.Max(suffix[i + 1], padded[i]) : Math.Min(suffix[i + 1], padded[i]);
+        }
+        for (int i = 0; i < result.Length; i++)
+        {
+            byte a = suffix[i], b = prefix[i + window - 1];
+            result[i] = max ? Math.Max(a, b) : Math.Min(a, b);
+        }
     }
 
     private static SKRect AlphaBounds(SKBitmap mask)
@@ -520,7 +539,7 @@ public sealed class SyntheticTextRenderer : IDisposable
         return new SKColor((byte)Math.Round(255 * c[0]), (byte)Math.Round(255 * c[1]), (byte)Math.Round(255 * c[2]));
     }
 
-    private static void GaussianBlur(SKBitmap bitmap, float sigma)
+    internal static void GaussianBlur(SKBitmap bitmap, float sigma)
     {
         int radius = Math.Max(1, (int)MathF.Ceiling(2.5f * sigma));
         var kernel = new float[2 * radius + 1];
@@ -529,23 +548,36 @@ public sealed class SyntheticTextRenderer : IDisposable
         for (int k = 0; k < kernel.Length; k++) kernel[k] /= total;
         int w = bitmap.Width, h = bitmap.Height, stride = bitmap.RowBytes;
         var px = PixelSpan(bitmap);
+        // Separable, edges clamped; each sum runs over the kernel in the same order as a direct loop would, so the
+        // bytes do not depend on this layout: a clamp-padded line per channel, then whole rows accumulated at once.
         var tmp = new float[w * h * 3];
+        var line = new float[w + 2 * radius];
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int ch = 0; ch < 3; ch++)
+            for (int ch = 0; ch < 3; ch++)
+            {
+                int row = y * stride + ch;
+                for (int x = -radius; x < w + radius; x++) line[x + radius] = px[row + 4 * Math.Clamp(x, 0, w - 1)];
+                for (int x = 0; x < w; x++)
                 {
                     float s = 0;
-                    for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * px[y * stride + 4 * Math.Clamp(x + k, 0, w - 1) + ch];
+                    for (int k = 0; k < kernel.Length; k++) s += kernel[k] * line[x + k];
                     tmp[(y * w + x) * 3 + ch] = s;
                 }
+            }
+        var sums = new float[w * 3];
         for (int y = 0; y < h; y++)
+        {
+            Array.Clear(sums);
+            for (int k = -radius; k <= radius; k++)
+            {
+                float weight = kernel[k + radius];
+                var source = tmp.AsSpan(Math.Clamp(y + k, 0, h - 1) * w * 3, w * 3);
+                for (int i = 0; i < sums.Length; i++) sums[i] += weight * source[i];
+            }
             for (int x = 0; x < w; x++)
                 for (int ch = 0; ch < 3; ch++)
-                {
-                    float s = 0;
-                    for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * tmp[(Math.Clamp(y + k, 0, h - 1) * w + x) * 3 + ch];
-                    px[y * stride + 4 * x + ch] = (byte)Math.Clamp((int)MathF.Round(s), 0, 255);
-                }
+                    px[y * stride + 4 * x + ch] = (byte)Math.Clamp((int)MathF.Round(sums[x * 3 + ch]), 0, 255);
+        }
     }
 
     /// <summary>A copy of <paramref name="bitmap"/> rotated by <paramref name="degrees"/> about its centre, same size, uncovered corners <paramref name="corner"/>.</summary>

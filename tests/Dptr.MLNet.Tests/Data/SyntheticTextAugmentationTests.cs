@@ -97,6 +97,116 @@ public sealed class SyntheticTextAugmentationTests
     }
 
     [TestMethod]
+    public void ChangeStrokeWidth_EqualsTheDirectWindowExtreme_OnRandomGreyMasks()
+    {
+        // The van Herk scan must give exactly the bytes of the direct definition: max (min) over the ±r square,
+        // outside the box-grown area untouched, outside the mask counting as 0.
+        var rng = new Random(11);
+        int applied = 0;
+        foreach (int radius in new[] { 1, 2, 3, 7, -1, -2, -5 })
+        {
+            using var mask = new SKBitmap(new SKImageInfo(37 + rng.Next(20), 23 + rng.Next(10), SKColorType.Alpha8, SKAlphaType.Premul));
+            var pixels = new byte[mask.Width * mask.Height];
+            for (int i = 0; i < pixels.Length; i++) pixels[i] = rng.NextDouble() < (radius > 0 ? 0.5 : 0.03) ? (byte)0 : (byte)(128 + rng.Next(128)); // dense ink for erosion
+            for (int y = 0; y < mask.Height; y++)
+                for (int x = 0; x < mask.Width; x++) mask.SetPixel(x, y, new SKColor(0, 0, 0, pixels[y * mask.Width + x]));
+            var box = new SKRect(3, 2, mask.Width - 4, mask.Height - 1);
+            int r = Math.Abs(radius);
+            int x0 = Math.Max(0, 3 - r), x1 = Math.Min(mask.Width, mask.Width - 4 + r), y0 = Math.Max(0, 2 - r), y1 = Math.Min(mask.Height, mask.Height - 1 + r);
+            int At(int x, int y) => x < x0 || x >= x1 || y < y0 || y >= y1 ? 0 : pixels[y * mask.Width + x];
+            var expected = (byte[])pixels.Clone();
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++)
+                {
+                    int v = radius > 0 ? 0 : 255;
+                    for (int dy = -r; dy <= r; dy++)
+                        for (int dx = -r; dx <= r; dx++)
+                            v = radius > 0 ? Math.Max(v, At(x + dx, y + dy)) : Math.Min(v, At(x + dx, y + dy));
+                    expected[y * mask.Width + x] = (byte)v;
+                }
+            long before = 0, after = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++) (before, after) = (before + pixels[y * mask.Width + x], after + expected[y * mask.Width + x]);
+            bool eroded = radius < 0 && after >= 0.35 * before;
+            if (radius < 0 && !eroded) expected = pixels; // an erosion that keeps < 35 % of the ink is not applied
+            applied += radius < 0 ? (eroded ? 1 : 0) : 0;
+            SyntheticTextRenderer.ChangeStrokeWidth(mask, box, radius);
+            var actual = mask.GetPixelSpan();
+            for (int y = 0; y < mask.Height; y++)
+                for (int x = 0; x < mask.Width; x++)
+                    Assert.AreEqual(expected[y * mask.Width + x], actual[y * mask.RowBytes + x], $"radius {radius}, pixel ({x}, {y})");
+        }
+        Assert.IsTrue(applied is > 0 and < 3, $"the data should exercise both a kept and a refused erosion ({applied} of 3 kept)");
+    }
+
+    [TestMethod]
+    public void WindowExtreme_MatchesDirectMaxAndMin_ForEveryWindowAndLength()
+    {
+        var rng = new Random(5);
+        for (int window = 1; window <= 9; window += 2)
+            for (int n = 1; n <= 30; n += 7)
+            {
+                var padded = new byte[n + window - 1];
+                rng.NextBytes(padded);
+                var prefix = new byte[padded.Length];
+                var suffix = new byte[padded.Length];
+                foreach (bool max in new[] { true, false })
+                {
+                    var result = new byte[n];
+                    SyntheticTextRenderer.WindowExtreme(padded, window, max, prefix, suffix, result);
+                    for (int i = 0; i < n; i++)
+                    {
+                        var span = padded.AsSpan(i, window).ToArray();
+                        Assert.AreEqual(max ? span.Max() : span.Min(), result[i], $"window {window}, n {n}, i {i}, max {max}");
+                    }
+                }
+            }
+    }
+
+    [TestMethod]
+    public void GaussianBlur_EqualsTheDirectClampedSeparableSum_ByteForByte()
+    {
+        var rng = new Random(3);
+        foreach (float sigma in new[] { 0.3f, 0.8f, 1.7f })
+        {
+            using var image = new SKBitmap(new SKImageInfo(29, 13, SKColorType.Rgba8888, SKAlphaType.Premul));
+            var source = new byte[image.ByteCount];
+            rng.NextBytes(source);
+            for (int i = 3; i < source.Length; i += 4) source[i] = 255;
+            System.Runtime.InteropServices.Marshal.Copy(source, 0, image.GetPixels(), source.Length);
+            int w = image.Width, h = image.Height, stride = image.RowBytes, radius = Math.Max(1, (int)MathF.Ceiling(2.5f * sigma));
+            var kernel = new float[2 * radius + 1];
+            float total = 0;
+            for (int k = -radius; k <= radius; k++) total += kernel[k + radius] = MathF.Exp(-k * k / (2 * sigma * sigma));
+            for (int k = 0; k < kernel.Length; k++) kernel[k] /= total;
+            var across = new float[w * h * 3];
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int ch = 0; ch < 3; ch++)
+                    {
+                        float s = 0;
+                        for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * source[y * stride + 4 * Math.Clamp(x + k, 0, w - 1) + ch];
+                        across[(y * w + x) * 3 + ch] = s;
+                    }
+            SyntheticTextRenderer.GaussianBlur(image, sigma);
+            var actual = image.GetPixelSpan();
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int ch = 0; ch < 4; ch++)
+                    {
+                        int expected = source[y * stride + 4 * x + ch];
+                        if (ch < 3)
+                        {
+                            float s = 0;
+                            for (int k = -radius; k <= radius; k++) s += kernel[k + radius] * across[(Math.Clamp(y + k, 0, h - 1) * w + x) * 3 + ch];
+                            expected = Math.Clamp((int)MathF.Round(s), 0, 255);
+                        }
+                        Assert.AreEqual(expected, actual[y * stride + 4 * x + ch], $"sigma {sigma}, pixel ({x}, {y}), channel {ch}");
+                    }
+        }
+    }
+
+    [TestMethod]
     public void FaceVariations_AreDeterministic_AndChangeTheImage()
     {
         string fonts = SansOnly();
