@@ -16,9 +16,22 @@ internal static class BenchCommand
             "cpu", "cpu", "paper");
         var steps = CliOptions.OptionalInt("--steps", "measured training steps per stage, after warm-up [default: 6 cpu, 3 paper]", min: 1, max: 100_000);
         var json = CliOptions.Flag("--json", "print one JSON object");
-        var command = new Command("bench", "Measure training-step time, GFLOP/s, inference latency and memory (--json for machines).") { config, steps, json };
+        var streaming = CliOptions.Flag("--streaming",
+            "instead: training samples/s of the demo's recognizer on images rendered on the fly vs the same renders read from a PNG folder (2 rounds of each, alternating; --steps timed steps after 20 warm-up steps [default: 150])");
+        var command = new Command("bench", "Measure training-step time, GFLOP/s, inference latency and memory (--json for machines).") { config, steps, json, streaming };
         command.SetAction(p =>
         {
+            if (p.GetValue(streaming))
+            {
+                var runs = Demo.StreamingBench.Measure(p.GetValue(steps) ?? 150, warmup: 20, rounds: 2, seed: 1, new Log(cli), cli.CancellationToken);
+                double Mean(string source) => runs.Where(r => r.Source == source).Average(r => r.SamplesPerSecond);
+                double ratio = Mean("stream") / Mean("folder");
+                cli.Say(p.GetValue(json)
+                    ? System.Text.Json.JsonSerializer.Serialize(new { runs, streamSamplesPerSecond = Mean("stream"), folderSamplesPerSecond = Mean("folder"), ratio })
+                    : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"streaming {Mean("stream"):F1} samples/s, pre-rendered {Mean("folder"):F1} samples/s: {ratio:P0} ({string.Join(", ", runs.Select(r => $"{r.Source} {r.SamplesPerSecond:F1}"))})"));
+                return;
+            }
             var options = p.GetValue(config) == "paper" ? DptrBenchmarkOptions.Paper : DptrBenchmarkOptions.Cpu;
             if (p.GetValue(steps) is int n) options.Steps = n;
             bool asJson = p.GetValue(json);

@@ -50,7 +50,14 @@ internal static class CliOptions
     }
 
     /// <summary>A floating-point option with a default that must be finite and &gt; <paramref name="exclusiveMin"/>.</summary>
-    public static Option<double> Positive(string name, string description, double defaultValue, double exclusiveMin = 0)
+    public static Option<double> Positive(string name, string description, double defaultValue, double exclusiveMin = 0) =>
+        Bounded(name, description, defaultValue, exclusiveMin, inclusive: false);
+
+    /// <summary>A floating-point option with a default that must be finite and ≥ 0.</summary>
+    public static Option<double> NonNegative(string name, string description, double defaultValue) =>
+        Bounded(name, description, defaultValue, 0, inclusive: true);
+
+    private static Option<double> Bounded(string name, string description, double defaultValue, double min, bool inclusive)
     {
         var o = new Option<double>(name)
         {
@@ -61,8 +68,8 @@ internal static class CliOptions
         o.Validators.Add(r =>
         {
             if (r.Tokens.Count == 0 || !TryValue(r, out double v)) return;
-            if (!double.IsFinite(v) || !(v > exclusiveMin))
-                r.AddError($"{name} must be a finite number > {exclusiveMin.ToString(CultureInfo.InvariantCulture)}, got '{r.Tokens[0].Value}'");
+            if (!double.IsFinite(v) || !(inclusive ? v >= min : v > min))
+                r.AddError($"{name} must be a finite number {(inclusive ? "≥" : ">")} {min.ToString(CultureInfo.InvariantCulture)}, got '{r.Tokens[0].Value}'");
         });
         return o;
     }

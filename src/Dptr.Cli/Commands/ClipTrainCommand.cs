@@ -35,9 +35,11 @@ internal static class ClipTrainCommand
         var lr = CliOptions.Positive("--lr", "peak learning rate", d.LearningRate);
         var merges = CliOptions.Int("--merges", "BPE merges to learn when no --vocab", d.Merges, min: 0, max: 1_000_000);
         var seed = CliOptions.Int("--seed", "seed", d.Seed, int.MinValue);
+        var characterWeight = CliOptions.NonNegative("--character-weight", "weight of the auxiliary per-column character loss on the WordConvolutional tower (0: contrastive only)", d.CharacterLossWeight);
+        var spellingWeight = CliOptions.NonNegative("--spelling-weight", "weight of the auxiliary spelling loss on both towers' pooled embeddings (0: off; docs/results.md has its measured effect)", d.SpellingLossWeight);
         var command = new Command("clip-train", "Train a small CLIP on rendered word images + prompts (no downloaded weights needed).")
         {
-            output, words, vocab, width, layers, heads, tower, imageWidth, imageSize, patch, steps, batch, heldOut, wordCount, lr, merges, seed,
+            output, words, vocab, width, layers, heads, tower, imageWidth, imageSize, patch, steps, batch, heldOut, wordCount, lr, merges, seed, characterWeight, spellingWeight,
         };
         command.SetAction(p =>
         {
@@ -47,6 +49,7 @@ internal static class ClipTrainCommand
                 ImageWidth = p.GetValue(imageWidth), ImageSize = p.GetValue(imageSize),
                 PatchSize = p.GetValue(patch), Steps = p.GetValue(steps), BatchSize = p.GetValue(batch), HeldOutWords = p.GetValue(heldOut),
                 LearningRate = p.GetValue(lr), Merges = p.GetValue(merges), Seed = p.GetValue(seed),
+                CharacterLossWeight = p.GetValue(characterWeight), SpellingLossWeight = p.GetValue(spellingWeight),
             };
             if (options.Width % options.Heads != 0) throw new CliUsageException($"--heads ({options.Heads}) must divide --width ({options.Width})");
             if (options.Tower == ClipImageTower.WordConvolutional && options.ImageWidth % 4 != 0) throw new CliUsageException($"--image-width ({options.ImageWidth}) must be a multiple of 4");

@@ -22,13 +22,13 @@ public static class ClipContrastiveTrainer
         Train(model, batches, options, progress, cancellationToken, auxiliary: null);
 
     /// <summary>
-    /// Contrastive training plus an optional auxiliary loss on the image tokens (<paramref name="auxiliary"/>: the
-    /// projected image tokens [B, T, P] and the batch → a scalar loss or null, with its own extra parameters, which are
-    /// optimised alongside CLIP's but not part of it).
+    /// Contrastive training plus an optional auxiliary loss (<paramref name="auxiliary"/>: the projected image tokens
+    /// [B, T, P], the projected pooled text embeddings [B, P] and the batch → a scalar loss or null, with its own extra
+    /// parameters, which are optimised alongside CLIP's but not part of it).
     /// </summary>
     internal static ClipTrainingProgress Train(ClipModel model, IEnumerable<ClipTrainingBatch> batches, ClipContrastiveTrainingOptions? options,
                                                IProgress<ClipTrainingProgress>? progress, CancellationToken cancellationToken,
-                                               (Func<Tensor, ClipTrainingBatch, Tensor?> Loss, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters)? auxiliary)
+                                               (Func<Tensor, Tensor, ClipTrainingBatch, Tensor?> Loss, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters)? auxiliary)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batches);
@@ -77,15 +77,15 @@ public static class ClipContrastiveTrainer
                 {
                     optimizer.ZeroGrad();
                     var ids = model.Tokenize(batch.Prompts);
-                    var text = net.EncodeText(ids).Pooled;
+                    var pooledText = net.EncodeText(ids).Pooled;
                     var tokens = net.EncodeImageTokens(batch.Images.to(model.Device));
                     var image = tokens.select(1, 0);
-                    text = nn.functional.normalize(text, dim: -1);
+                    var text = nn.functional.normalize(pooledText, dim: -1);
                     image = nn.functional.normalize(image, dim: -1);
                     var logits = image.matmul(text.t()).mul(net.LogitScale.exp()); // [B images, B texts]
                     var target = TensorMath.Arange(b, ScalarType.Int64, model.Device);
                     var contrastive = nn.functional.cross_entropy(logits, target).Plus(nn.functional.cross_entropy(logits.t(), target)).Times(0.5);
-                    var loss = auxiliary?.Loss(tokens, batch) is { } extra ? contrastive.Plus(extra) : contrastive;
+                    var loss = auxiliary?.Loss(tokens, pooledText, batch) is { } extra ? contrastive.Plus(extra) : contrastive;
                     loss.backward();
                     if (o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(clipped, o.GradientClipNorm);
                     optimizer.Step();

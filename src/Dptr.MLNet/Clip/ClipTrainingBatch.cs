@@ -17,10 +17,17 @@ public sealed record ClipTrainingBatch(Tensor Images, IReadOnlyList<string> Prom
     /// </summary>
     internal Tensor? ColumnTargets { get; init; }
 
+    /// <summary>
+    /// Spelling targets [B, S] of the words (class id of the k-th character, 0 after the last one, -100 beyond) for the
+    /// auxiliary spelling loss on both towers' pooled embeddings; null: none.
+    /// </summary>
+    internal Tensor? SpellingTargets { get; init; }
+
     /// <summary>Releases the image (and target) tensors.</summary>
     public void Dispose()
     {
         Images.Dispose();
         ColumnTargets?.Dispose();
+        SpellingTargets?.Dispose();
     }
 }

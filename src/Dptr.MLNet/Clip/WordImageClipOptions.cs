@@ -55,6 +55,14 @@ public sealed class WordImageClipOptions
     /// </summary>
     public double CharacterLossWeight { get; set; } = 1.0;
 
+    /// <summary>
+    /// Weight of an auxiliary spelling loss on both towers' pooled embeddings (ours, not CLIP's objective): one linear
+    /// head, shared by the image and the text tower, reads the word's k-th character (k &lt; 25) and its end out of the
+    /// projected class-token and EOT embeddings, so both must carry the spelling in the same code. The head is discarded
+    /// after training. 0 (default): off.
+    /// </summary>
+    public double SpellingLossWeight { get; set; }
+
     /// <summary>Optimizer steps. Default 300.</summary>
     public int Steps { get; set; } = 300;
 
@@ -97,6 +105,8 @@ public sealed class WordImageClipOptions
         if (BatchSize < 2) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be ≥ 2");
         if (!(CharacterLossWeight >= 0) || double.IsInfinity(CharacterLossWeight))
             throw new ArgumentOutOfRangeException(nameof(CharacterLossWeight), CharacterLossWeight, "CharacterLossWeight must be a finite number ≥ 0");
+        if (!(SpellingLossWeight >= 0) || double.IsInfinity(SpellingLossWeight))
+            throw new ArgumentOutOfRangeException(nameof(SpellingLossWeight), SpellingLossWeight, "SpellingLossWeight must be a finite number ≥ 0");
         if (HeldOutWords < 0) throw new ArgumentOutOfRangeException(nameof(HeldOutWords), HeldOutWords, "HeldOutWords must be ≥ 0");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a finite number > 0");
         if (Tokenizer is null && Merges < 0) throw new ArgumentOutOfRangeException(nameof(Merges), Merges, "Merges must be ≥ 0");

@@ -18,6 +18,9 @@ public static class WordImageClipTrainer
     /// <summary>Retrieval candidate-set sizes reported (those the held-out words allow).</summary>
     public static IReadOnlyList<int> CandidateSizes { get; } = [100, 1000];
 
+    // Characters the spelling head reads out of a pooled embedding (DPTR's maximum label length).
+    private const int MaxSpelledCharacters = 25;
+
     /// <summary>Trains and measures; the caller disposes <see cref="WordImageClipResult.Model"/>.</summary>
     /// <param name="words">Training words (duplicates and unrenderable words are dropped).</param>
     /// <param name="options">Sizes and schedule; null: defaults.</param>
@@ -63,24 +66,43 @@ public static class WordImageClipTrainer
 
             var data = new SyntheticDataOptions { Render = render, LowercaseLabels = true };
             using var stream = new SyntheticTextDataView(train, data, (long)s.Steps * s.BatchSize * 2 + 1024);
-            // The auxiliary character head (word tower only): classes 0 = between characters, then every character of the data.
-            var characters = wordTower && s.CharacterLossWeight > 0
-                ? train.SelectMany(w => w.ToLowerInvariant()).Concat("0123456789").Distinct().Order().ToArray()
-                : null;
-            using var head = characters is null ? null : nn.Linear(s.Width, characters.Length + 1);
-            if (head is not null)
+            // The alphabet of the auxiliary heads: class 0 = between characters (column head) or after the word
+            // (spelling head), then every character of the data.
+            var alphabet = train.SelectMany(w => w.ToLowerInvariant()).Concat("0123456789").Distinct().Order().ToArray();
+            var classOf = alphabet.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i + 1);
+            bool columnLoss = wordTower && s.CharacterLossWeight > 0;
+            int spelled = s.SpellingLossWeight > 0 ? Math.Min(train.Max(w => w.Length), MaxSpelledCharacters) + 1 : 0;
+            using var head = columnLoss ? nn.Linear(s.Width, alphabet.Length + 1) : null;
+            using var speller = spelled > 0 ? nn.Linear(config.ProjectionDim, spelled * (alphabet.Length + 1)) : null;
+            using (var generator = new Generator((ulong)s.Seed + 77))
             {
-                using var generator = new Generator((ulong)s.Seed + 77);
-                WeightInit.TruncNormal(head, generator);
+                if (head is not null) WeightInit.TruncNormal(head, generator);
+                if (speller is not null) WeightInit.TruncNormal(speller, generator);
             }
-            var classOf = characters?.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => (long)p.i + 1);
-            var weight = TensorMath.Constant(s.CharacterLossWeight); // shared and rooted: never disposed
-            (Func<Tensor, ClipTrainingBatch, Tensor?>, IReadOnlyList<TorchSharp.Modules.Parameter>)? auxiliary = head is null ? null : (
-                (tokens, batch) => batch.ColumnTargets is null ? null
-                    : nn.functional.cross_entropy(head.forward(tokens.narrow(1, 1, tokens.shape[1] - 1)).flatten(0, 1),
-                                                  batch.ColumnTargets.to(tokens.device).flatten(), ignore_index: -100).Times(weight),
-                head.parameters().ToList());
-            var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, classOf, config.Vision.NumTokens - 1, cancellationToken),
+            var columnWeight = TensorMath.Constant(s.CharacterLossWeight); // shared and rooted: never disposed
+            var spellingWeight = TensorMath.Constant(s.SpellingLossWeight / 2); // the mean of the two towers' losses
+            long classes = alphabet.Length + 1;
+            var extraParameters = (head?.parameters() ?? []).Concat(speller?.parameters() ?? []).ToList();
+            (Func<Tensor, Tensor, ClipTrainingBatch, Tensor?>, IReadOnlyList<TorchSharp.Modules.Parameter>)? auxiliary = extraParameters.Count == 0 ? null : (
+                (tokens, pooledText, batch) =>
+                {
+                    Tensor? loss = null;
+                    if (head is not null && batch.ColumnTargets is not null)
+                        loss = nn.functional.cross_entropy(head.forward(tokens.narrow(1, 1, tokens.shape[1] - 1)).flatten(0, 1),
+                                                           batch.ColumnTargets.to(tokens.device).flatten(), ignore_index: -100).Times(columnWeight);
+                    if (speller is not null && batch.SpellingTargets is not null)
+                    {
+                        // One head shared by both towers: each pooled embedding must spell its word the same way.
+                        var target = batch.SpellingTargets.to(tokens.device).flatten();
+                        var spelling = nn.functional.cross_entropy(speller.forward(tokens.select(1, 0)).view(-1, classes), target, ignore_index: -100)
+                            .Plus(nn.functional.cross_entropy(speller.forward(pooledText).view(-1, classes), target, ignore_index: -100))
+                            .Times(spellingWeight);
+                        loss = loss is null ? spelling : loss.Plus(spelling);
+                    }
+                    return loss;
+                },
+                extraParameters);
+            var last = ClipContrastiveTrainer.Train(clip, Batches(stream, pre, s.BatchSize, classOf, columnLoss ? config.Vision.NumTokens - 1 : 0, spelled, cancellationToken),
                 new ClipContrastiveTrainingOptions
                 {
                     Steps = s.Steps, LearningRate = s.LearningRate, WarmupSteps = Math.Max(1, s.Steps / 10), Seed = s.Seed, ProgressInterval = 5,
@@ -95,10 +117,11 @@ public static class WordImageClipTrainer
         }
     }
 
-    // Batches of distinct words from the stream (a repeated word in a batch would be a false negative).
-    // With classOf: also the per-column character targets (from the rendered character centres) for the auxiliary loss.
+    // Batches of distinct words from the stream (a repeated word in a batch would be a false negative). With columns > 0:
+    // also the per-column character targets (from the rendered character centres) for the auxiliary column loss; with
+    // spelled > 0: the spelling targets of the first spelled − 1 characters and the end.
     private static IEnumerable<ClipTrainingBatch> Batches(SyntheticTextDataView stream, ClipImagePreprocessor pre, int batchSize,
-                                                          Dictionary<char, long>? classOf, int columns, CancellationToken ct)
+                                                          Dictionary<char, long> classOf, int columns, int spelled, CancellationToken ct)
     {
         var schema = stream.Schema;
         using var cursor = stream.GetRowCursor(schema);
@@ -125,7 +148,7 @@ public static class WordImageClipTrainer
                 getImage(ref image);
                 using (var bmp = ToBitmap(image)) pre.ToChw(bmp).CopyTo(buffer, labels.Count * pixels);
                 labels.Add(text);
-                if (classOf is not null)
+                if (columns > 0 || spelled > 0)
                 {
                     VBuffer<float> c = default;
                     getCenters(ref c);
@@ -137,9 +160,28 @@ public static class WordImageClipTrainer
             yield return new ClipTrainingBatch(torch.tensor(buffer, [batchSize, 3, pre.ImageHeight, pre.ImageWidth]),
                 labels.Select(l => ClipTokenizer.BuildPrompt(l)).ToArray())
             {
-                ColumnTargets = classOf is null ? null : Modeling.RecognitionNetwork.FrameTargets(ids, centers, columns),
+                ColumnTargets = columns > 0 ? Modeling.RecognitionNetwork.FrameTargets(ids, centers, columns) : null,
+                SpellingTargets = spelled > 0 ? SpellingTargets(ids, spelled) : null,
             };
         }
+    }
+
+    /// <summary>
+    /// [B, <paramref name="length"/>] spelling targets: the class ids of the first length − 1 characters, 0 after the
+    /// last one (the end), −100 beyond it and for rows with unknown characters (empty <paramref name="ids"/>).
+    /// </summary>
+    internal static Tensor SpellingTargets(IReadOnlyList<long[]> ids, int length)
+    {
+        var data = new long[ids.Count * length];
+        Array.Fill(data, -100L);
+        for (int b = 0; b < ids.Count; b++)
+        {
+            if (ids[b].Length == 0) continue;
+            int n = Math.Min(ids[b].Length, length - 1);
+            for (int k = 0; k < n; k++) data[b * length + k] = ids[b][k];
+            if (ids[b].Length < length) data[b * length + ids[b].Length] = 0;
+        }
+        return torch.tensor(data, [ids.Count, length]);
     }
 
     private static SKBitmap ToBitmap(MLImage image)

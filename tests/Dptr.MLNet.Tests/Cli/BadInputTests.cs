@@ -250,6 +250,8 @@ public sealed class BadInputTests
     [DataRow("clip-train|--out|{out:c}|--steps|0", 2, "--steps must be ≥ 1, got 0")]
     [DataRow("clip-train|--out|{out:c}|--patch|7", 2, "--patch (7) must divide --image-size (64)")]
     [DataRow("clip-train|--out|{out:c}|--lr|0", 2, "--lr must be a finite number > 0, got '0'")]
+    [DataRow("clip-train|--out|{out:c}|--spelling-weight|-1", 2, "--spelling-weight must be a finite number ≥ 0, got '-1'")]
+    [DataRow("clip-train|--out|{out:c}|--character-weight|NaN", 2, "--character-weight must be a finite number ≥ 0, got 'NaN'")]
     [DataRow("synth|--out|{out:s}|--count|0", 2, "--count must be ≥ 1, got 0")]
     [DataRow("synth|--out|{out:s}|--count|-5", 2, "--count must be ≥ 1, got -5")]
     [DataRow("synth|--out|{out:s}|--jpeg|101", 2, "--jpeg must be in 0..100, got 101")]
