@@ -130,7 +130,7 @@ internal static class DemoCommand
             {
                 var options = DemoRecipe.Clip(z, seed, natural);
                 string sig = string.Create(CultureInfo.InvariantCulture,
-                    $"clip v5 data {_steps.Signature("data")} {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges}");
+                    $"clip v6 data {_steps.Signature("data")} {options.Width} {options.Layers} {options.Heads} {options.Tower} {options.ImageWidth} {options.Steps} {options.BatchSize} {options.HeldOutWords} {options.Seed} {options.LearningRate} {options.Merges} {options.CharacterLossWeight} {options.SpellingLossWeight}");
                 if (!_steps.IsDone("clip", sig) || !File.Exists(Path.Combine(clipDir, ClipModel.WeightsFileName)))
                 {
                     cli.Say($"(2) training a small CLIP ({options.Width} wide, {options.Layers} layer) on rendered word images + prompts \"a photo of a '<word>'\"");

@@ -59,9 +59,10 @@ public sealed class WordImageClipOptions
     /// Weight of an auxiliary spelling loss on both towers' pooled embeddings (ours, not CLIP's objective): one linear
     /// head, shared by the image and the text tower, reads the word's k-th character (k &lt; 25) and its end out of the
     /// projected class-token and EOT embeddings, so both must carry the spelling in the same code. The head is discarded
-    /// after training. 0 (default): off.
+    /// after training. Default 3, measured on the demo's CLIP (docs/results.md: held-out retrieval@1 among 100 after 400
+    /// steps 47.3 / 55.7 % at 3, 31.0 / 30.3 % at 0, 34.2 / 35.5 % at 1, 34.9 / 48.1 % at 10). 0: off.
     /// </summary>
-    public double SpellingLossWeight { get; set; }
+    public double SpellingLossWeight { get; set; } = 3;
 
     /// <summary>Optimizer steps. Default 300.</summary>
     public int Steps { get; set; } = 300;

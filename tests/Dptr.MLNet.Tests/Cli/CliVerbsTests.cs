@@ -262,4 +262,23 @@ public sealed class CliVerbsTests
         (code, _, _) = DptrCli.Run("bench", "--config", "gpu-huge");
         Assert.AreEqual(2, code);
     }
+
+    [TestMethod]
+    public void BenchStreamingTimesTheStreamAndThePreRenderedFolderAlternately()
+    {
+        var (code, output, error) = DptrCli.Run("bench", "--streaming", "--steps", "2", "--json");
+        Assert.AreEqual(0, code, error);
+        using var doc = System.Text.Json.JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        var root = doc.RootElement;
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        CollectionAssert.AreEqual(new[] { "stream", "folder", "stream", "folder" }, runs.Select(r => r.GetProperty("Source").GetString()).ToArray());
+        CollectionAssert.AreEqual(new[] { 1, 1, 2, 2 }, runs.Select(r => r.GetProperty("Round").GetInt32()).ToArray());
+        Assert.IsTrue(runs.All(r => r.GetProperty("SamplesPerSecond").GetDouble() is > 0 and < 1e6), output);
+        double stream = runs.Where(r => r.GetProperty("Source").GetString() == "stream").Average(r => r.GetProperty("SamplesPerSecond").GetDouble());
+        double folder = runs.Where(r => r.GetProperty("Source").GetString() == "folder").Average(r => r.GetProperty("SamplesPerSecond").GetDouble());
+        Assert.AreEqual(stream, root.GetProperty("streamSamplesPerSecond").GetDouble(), 1e-9);
+        Assert.AreEqual(stream / folder, root.GetProperty("ratio").GetDouble(), 1e-9);
+        // The pre-rendered folder is a temporary one and is removed afterwards.
+        Assert.AreEqual(0, Directory.GetDirectories(Path.GetTempPath(), $"dptr-streaming-bench-{Environment.ProcessId}").Length);
+    }
 }
