@@ -150,11 +150,14 @@ public static class WordImageClipTrainer
                 labels.Add(text);
                 if (columns > 0 || spelled > 0)
                 {
-                    VBuffer<float> c = default;
-                    getCenters(ref c);
                     bool known = text.All(classOf.ContainsKey);
                     ids.Add(known ? text.Select(ch => classOf[ch]).ToArray() : []);
-                    centers.Add(known ? c.DenseValues().ToArray() : null);
+                    if (columns > 0) // the character centres only feed the column targets
+                    {
+                        VBuffer<float> c = default;
+                        getCenters(ref c);
+                        centers.Add(known ? c.DenseValues().ToArray() : null);
+                    }
                 }
             }
             yield return new ClipTrainingBatch(torch.tensor(buffer, [batchSize, 3, pre.ImageHeight, pre.ImageWidth]),
